@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints, unit, integration, property and scenario tests.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+base_need
+
+log "rustfmt"
+cargo fmt --all -- --check
+log "clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+log "tests"
+cargo test --workspace --locked
