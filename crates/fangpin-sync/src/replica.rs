@@ -1,0 +1,660 @@
+//! A replica: the union of every version it has received, with the views, conflicts and state
+//! hash derived from it, and the [`Writer`] that makes a device's own changes.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use sha2::{Digest, Sha256};
+
+use crate::change::{Change, Op, Value};
+use crate::clock::{Hlc, HlcClock};
+use crate::field::{Conflict, ConflictKind, FieldState, FieldView, Head, Version};
+use crate::ids::{DeviceId, RowKey, UserId, VersionId};
+use crate::schema::{FieldRule, Schema};
+use crate::status::{LedgerStatus, TransitionError};
+use crate::ALIVE;
+
+/// The result of applying one change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// The change was new and is now merged.
+    New,
+    /// The replica already had it: nothing changed.
+    Duplicate,
+}
+
+/// Why a change is not valid for its field. Each variant has a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriteError {
+    /// The operation does not fit the field's merge rule.
+    #[error("field {field} takes {expected} changes")]
+    WrongOp {
+        /// The field.
+        field: String,
+        /// What the field takes.
+        expected: &'static str,
+    },
+    /// The ledger status transition is not allowed.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// The transition's `from` is not the status its parents hold.
+    #[error("transition claims to start from {claimed} but its parents hold {actual}")]
+    StaleTransition {
+        /// What the change claims.
+        claimed: String,
+        /// What the parents hold.
+        actual: String,
+    },
+    /// The row-existence field takes only true or false.
+    #[error("field $alive takes true or false")]
+    AliveNotBool,
+    /// The row is deleted: restore it before editing.
+    #[error("row {0} is deleted")]
+    Deleted(String),
+}
+
+impl WriteError {
+    /// A stable code for the UI and the wire.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WriteError::WrongOp { .. } => "wrong_op",
+            WriteError::Transition(_) => "invalid_transition",
+            WriteError::StaleTransition { .. } => "stale_transition",
+            WriteError::AliveNotBool => "alive_not_bool",
+            WriteError::Deleted(_) => "row_deleted",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct RowState {
+    fields: HashMap<String, FieldState>,
+}
+
+/// The merged state of every row a replica has seen.
+#[derive(Debug, Clone, Default)]
+pub struct Replica {
+    schema: Schema,
+    rows: HashMap<RowKey, RowState>,
+    len: usize,
+}
+
+impl Replica {
+    /// An empty replica with the given merge rules.
+    pub fn new(schema: Schema) -> Self {
+        Self {
+            schema,
+            rows: HashMap::new(),
+            len: 0,
+        }
+    }
+
+    /// The merge rules.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// How many versions are stored.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no version is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Merges one change. Applying a change twice, or changes in any order, gives the same state.
+    pub fn apply(&mut self, change: &Change) -> Applied {
+        let rule = self.schema.rule(&change.row.table, &change.field);
+        let row = match self.rows.get_mut(&change.row) {
+            Some(r) => r,
+            None => self.rows.entry(change.row.clone()).or_default(),
+        };
+        let field = match row.fields.get_mut(change.field.as_str()) {
+            Some(f) => f,
+            None => row
+                .fields
+                .entry(change.field.clone())
+                .or_insert_with(|| FieldState::new(rule)),
+        };
+        if field.insert(change.id, Version::from_change(change)) {
+            self.len += 1;
+            Applied::New
+        } else {
+            Applied::Duplicate
+        }
+    }
+
+    /// Whether the replica holds this version.
+    pub fn contains(&self, change: &Change) -> bool {
+        self.field(&change.row, &change.field)
+            .is_some_and(|f| f.versions.contains_key(&change.id))
+    }
+
+    fn field(&self, row: &RowKey, field: &str) -> Option<&FieldState> {
+        self.rows.get(row)?.fields.get(field)
+    }
+
+    /// The heads of a field, sorted.
+    pub fn heads(&self, row: &RowKey, field: &str) -> Vec<VersionId> {
+        self.field(row, field)
+            .map(|f| f.heads().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// What a field shows, if any version of it has arrived.
+    pub fn view(&self, row: &RowKey, field: &str) -> Option<FieldView> {
+        self.field(row, field)?.view()
+    }
+
+    /// The value a field shows.
+    pub fn value(&self, row: &RowKey, field: &str) -> Option<Value> {
+        self.view(row, field).map(|v| v.value)
+    }
+
+    /// Whether the row exists and is not deleted (as shown by its provisional winner).
+    pub fn is_alive(&self, row: &RowKey) -> bool {
+        self.value(row, ALIVE) == Some(Value::Bool(true))
+    }
+
+    /// The rows of a table that are alive, sorted.
+    pub fn alive_rows(&self, table: &str) -> Vec<RowKey> {
+        let mut rows: Vec<_> = self
+            .rows
+            .keys()
+            .filter(|k| k.table == table && self.is_alive(k))
+            .cloned()
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    /// Every field of a row with the value it shows, sorted by field name.
+    pub fn row_values(&self, row: &RowKey) -> BTreeMap<String, Value> {
+        self.rows
+            .get(row)
+            .map(|r| {
+                r.fields
+                    .iter()
+                    .filter_map(|(n, f)| Some((n.clone(), f.view()?.value)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every stored version of a field, oldest first by clock: the field's history.
+    pub fn history(&self, row: &RowKey, field: &str) -> Vec<Change> {
+        let Some(f) = self.field(row, field) else {
+            return Vec::new();
+        };
+        let mut out: Vec<_> = f
+            .versions
+            .iter()
+            .map(|(id, v)| v.to_change(*id, row, field))
+            .collect();
+        out.sort_by_key(|c| c.precedence());
+        out
+    }
+
+    /// Every stored version, in a deterministic order (by row, field, then version id).
+    pub fn changes(&self) -> Vec<Change> {
+        let mut keys: Vec<_> = self.rows.keys().collect();
+        keys.sort();
+        let mut out = Vec::with_capacity(self.len);
+        for key in keys {
+            let row = &self.rows[key];
+            let mut names: Vec<_> = row.fields.keys().collect();
+            names.sort();
+            for name in names {
+                let f = &row.fields[name];
+                let mut ids: Vec<_> = f.versions.keys().collect();
+                ids.sort();
+                out.extend(
+                    ids.into_iter()
+                        .map(|id| f.versions[id].to_change(*id, key, name)),
+                );
+            }
+        }
+        out
+    }
+
+    /// The open conflicts of one row, sorted by field.
+    pub fn row_conflicts(&self, key: &RowKey) -> Vec<Conflict> {
+        let Some(row) = self.rows.get(key) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut names: Vec<_> = row.fields.keys().collect();
+        names.sort();
+        for name in names {
+            let f = &row.fields[name];
+            if let Some(view) = f.view() {
+                if let Some(kind) = view.conflict {
+                    out.push(Conflict {
+                        row: key.clone(),
+                        field: name.clone(),
+                        kind,
+                        heads: f.head_infos(),
+                        winner: view.winner,
+                    });
+                }
+            }
+        }
+        if let Some(c) = self.edit_delete_conflict(key, row) {
+            out.push(c);
+        }
+        out
+    }
+
+    /// An edit-against-delete conflict: every head of the row-existence field is a delete, and
+    /// some other field has a head that none of the row's deletes had seen.
+    fn edit_delete_conflict(&self, key: &RowKey, row: &RowState) -> Option<Conflict> {
+        let alive = row.fields.get(ALIVE)?;
+        let view = alive.view()?;
+        if view.conflict.is_some() || view.value != Value::Bool(false) {
+            return None;
+        }
+        let covered: HashSet<VersionId> = alive
+            .versions
+            .values()
+            .filter(|v| v.op.value() == Value::Bool(false))
+            .flat_map(|v| v.covers.iter().copied())
+            .collect();
+        let mut heads = alive.head_infos();
+        for (name, f) in &row.fields {
+            if name == ALIVE || f.rule == FieldRule::AppendLog {
+                continue;
+            }
+            heads.extend(
+                f.head_infos()
+                    .into_iter()
+                    .filter(|h| !covered.contains(&h.version)),
+            );
+        }
+        if heads.len() == alive.heads().len() {
+            return None;
+        }
+        heads.sort_by_key(|h| h.version);
+        Some(Conflict {
+            row: key.clone(),
+            field: ALIVE.to_owned(),
+            kind: ConflictKind::EditDelete,
+            heads,
+            winner: view.winner,
+        })
+    }
+
+    /// Every open conflict, sorted by row and field.
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        let mut keys: Vec<_> = self.rows.keys().collect();
+        keys.sort();
+        keys.into_iter()
+            .flat_map(|k| self.row_conflicts(k))
+            .collect()
+    }
+
+    /// A SHA-256 over the visible state and the open conflicts, in hex: equal on replicas that
+    /// have seen the same changes, whatever the order, duplication or compaction.
+    pub fn state_hash(&self) -> String {
+        let mut h = Sha256::new();
+        let mut keys: Vec<_> = self.rows.keys().collect();
+        keys.sort();
+        for key in keys {
+            let row = &self.rows[key];
+            h.update(key.table.as_bytes());
+            h.update([0]);
+            h.update(key.id.as_bytes());
+            let mut names: Vec<_> = row.fields.keys().collect();
+            names.sort();
+            for name in names {
+                let f = &row.fields[name];
+                h.update(name.as_bytes());
+                h.update([0]);
+                let ids: Vec<VersionId> = if f.rule == FieldRule::AppendLog {
+                    let mut ids: Vec<_> = f.versions.keys().copied().collect();
+                    ids.sort();
+                    ids
+                } else {
+                    f.heads().to_vec()
+                };
+                for id in ids {
+                    let v = &f.versions[&id];
+                    h.update(id.device.0.as_bytes());
+                    h.update(id.seq.to_le_bytes());
+                    h.update(v.hlc.wall_ms.to_le_bytes());
+                    h.update(v.hlc.counter.to_le_bytes());
+                    // Serialising a Value sorts object keys, so this is canonical.
+                    h.update(serde_json::to_vec(&v.op).unwrap_or_default());
+                }
+            }
+            for c in self.row_conflicts(key) {
+                h.update([1]);
+                h.update(c.field.as_bytes());
+                for head in &c.heads {
+                    h.update(head.version.device.0.as_bytes());
+                    h.update(head.version.seq.to_le_bytes());
+                }
+            }
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Drops stored versions that the server has acknowledged and that are no longer heads.
+    /// Row-existence and append-only fields are kept whole. Returns how many were dropped.
+    pub fn compact(&mut self, acknowledged: impl Fn(&VersionId) -> bool) -> usize {
+        let mut dropped = 0;
+        for row in self.rows.values_mut() {
+            for (name, f) in row.fields.iter_mut() {
+                if name != ALIVE {
+                    dropped += f.compact(&acknowledged);
+                }
+            }
+        }
+        self.len -= dropped;
+        dropped
+    }
+
+    /// Checks that a change fits its field's rule: the server refuses changes that do not.
+    pub fn validate(&self, change: &Change) -> Result<(), WriteError> {
+        let rule = self.schema.rule(&change.row.table, &change.field);
+        match (&change.op, rule) {
+            (Op::Set { value }, FieldRule::Register) => {
+                if change.field == ALIVE && !value.is_boolean() {
+                    return Err(WriteError::AliveNotBool);
+                }
+                Ok(())
+            }
+            (Op::Append { .. }, FieldRule::AppendLog) => Ok(()),
+            (Op::Transition { from, to }, FieldRule::Status) => {
+                let parents = self.parent_statuses(&change.row, &change.field, &change.parents);
+                // A resolution of a status conflict may pick any of the competing statuses.
+                let picks_a_head =
+                    change.parents.len() > 1 && parents.as_ref().is_some_and(|ps| ps.contains(to));
+                if !picks_a_head {
+                    LedgerStatus::check(*from, *to)?;
+                }
+                if let Some(actual) = self.status_at(&change.row, &change.field, &change.parents) {
+                    if actual != *from {
+                        return Err(WriteError::StaleTransition {
+                            claimed: from.map_or_else(|| "(none)".into(), |f| f.to_string()),
+                            actual: actual.map_or_else(|| "(none)".into(), |f| f.to_string()),
+                        });
+                    }
+                }
+                Ok(())
+            }
+            (_, rule) => Err(WriteError::WrongOp {
+                field: change.field.clone(),
+                expected: match rule {
+                    FieldRule::Register => "set",
+                    FieldRule::Status => "transition",
+                    FieldRule::AppendLog => "append",
+                },
+            }),
+        }
+    }
+
+    /// The statuses the parent versions hold, if every parent is known here.
+    fn parent_statuses(
+        &self,
+        row: &RowKey,
+        field: &str,
+        parents: &[VersionId],
+    ) -> Option<Vec<LedgerStatus>> {
+        let f = self.field(row, field)?;
+        parents
+            .iter()
+            .map(|p| match &f.versions.get(p)?.op {
+                Op::Transition { to, .. } => Some(*to),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The status that a set of parent versions holds, if every parent is known here.
+    fn status_at(
+        &self,
+        row: &RowKey,
+        field: &str,
+        parents: &[VersionId],
+    ) -> Option<Option<LedgerStatus>> {
+        if parents.is_empty() {
+            return Some(None);
+        }
+        let f = self.field(row, field)?;
+        let mut sub = FieldState::new(FieldRule::Status);
+        for p in parents {
+            let v = f.versions.get(p)?;
+            let mut v = v.clone();
+            v.parents.clear();
+            sub.insert(*p, v);
+        }
+        let view = sub.view()?;
+        serde_json::from_value(view.value).ok().map(Some)
+    }
+}
+
+/// Makes a device's own changes: ids from its sequence, clock readings, parents from the
+/// replica's current heads. Every method applies the change to the replica and returns it for
+/// the device's change log.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    /// The device.
+    pub device: DeviceId,
+    /// The user signed in.
+    pub user: UserId,
+    /// The device's clock.
+    pub clock: HlcClock,
+    /// The sequence number the next change gets.
+    pub next_seq: u64,
+}
+
+impl Writer {
+    /// A writer whose first change gets sequence 1.
+    pub fn new(device: DeviceId, user: UserId) -> Self {
+        Self {
+            device,
+            user,
+            clock: HlcClock::default(),
+            next_seq: 1,
+        }
+    }
+
+    /// A change with the next sequence number; the number is taken only by [`Self::commit`].
+    fn make(
+        &mut self,
+        row: &RowKey,
+        field: &str,
+        op: Op,
+        parents: Vec<VersionId>,
+        wall_ms: u64,
+    ) -> Change {
+        let id = VersionId {
+            device: self.device,
+            seq: self.next_seq,
+        };
+        Change {
+            id,
+            row: row.clone(),
+            field: field.to_owned(),
+            op,
+            parents,
+            covers: Vec::new(),
+            author: self.user,
+            hlc: self.clock.tick(wall_ms),
+        }
+    }
+
+    fn commit(&mut self, replica: &mut Replica, c: Change) -> Change {
+        self.next_seq += 1;
+        replica.apply(&c);
+        c
+    }
+
+    /// Creates a row: marks it alive and sets its first fields.
+    pub fn create(
+        &mut self,
+        replica: &mut Replica,
+        row: &RowKey,
+        fields: &[(&str, Value)],
+        wall_ms: u64,
+    ) -> Vec<Change> {
+        let mut out = vec![self.raw_set(replica, row, ALIVE, Value::Bool(true), wall_ms)];
+        for (name, value) in fields {
+            out.push(self.raw_set(replica, row, name, value.clone(), wall_ms));
+        }
+        out
+    }
+
+    fn raw_set(
+        &mut self,
+        replica: &mut Replica,
+        row: &RowKey,
+        field: &str,
+        value: Value,
+        wall_ms: u64,
+    ) -> Change {
+        let parents = replica.heads(row, field);
+        let c = self.make(row, field, Op::Set { value }, parents, wall_ms);
+        self.commit(replica, c)
+    }
+
+    /// Sets a register field of a live row. With the field in conflict, this is a resolution:
+    /// its parents are all the heads.
+    pub fn set(
+        &mut self,
+        replica: &mut Replica,
+        row: &RowKey,
+        field: &str,
+        value: Value,
+        wall_ms: u64,
+    ) -> Result<Change, WriteError> {
+        if field == ALIVE {
+            return match value {
+                Value::Bool(true) => Ok(self.restore(replica, row, wall_ms)),
+                Value::Bool(false) => Ok(self.delete(replica, row, wall_ms)),
+                _ => Err(WriteError::AliveNotBool),
+            };
+        }
+        if !replica.is_alive(row) {
+            return Err(WriteError::Deleted(row.to_string()));
+        }
+        let probe = Change {
+            id: VersionId {
+                device: self.device,
+                seq: 0,
+            },
+            row: row.clone(),
+            field: field.to_owned(),
+            op: Op::Set {
+                value: value.clone(),
+            },
+            parents: Vec::new(),
+            covers: Vec::new(),
+            author: self.user,
+            hlc: Hlc::default(),
+        };
+        replica.validate(&probe)?;
+        Ok(self.raw_set(replica, row, field, value, wall_ms))
+    }
+
+    /// Deletes a row, covering every head of its other fields that this replica has seen.
+    pub fn delete(&mut self, replica: &mut Replica, row: &RowKey, wall_ms: u64) -> Change {
+        let parents = replica.heads(row, ALIVE);
+        let mut covers = Vec::new();
+        if let Some(r) = replica.rows.get(row) {
+            for (name, f) in &r.fields {
+                if name != ALIVE && f.rule != FieldRule::AppendLog {
+                    covers.extend_from_slice(f.heads());
+                }
+            }
+        }
+        covers.sort();
+        let mut c = self.make(
+            row,
+            ALIVE,
+            Op::Set {
+                value: Value::Bool(false),
+            },
+            parents,
+            wall_ms,
+        );
+        c.covers = covers;
+        self.commit(replica, c)
+    }
+
+    /// Restores a deleted row (also resolves an edit-against-delete conflict in favour of the
+    /// edits).
+    pub fn restore(&mut self, replica: &mut Replica, row: &RowKey, wall_ms: u64) -> Change {
+        self.raw_set(replica, row, ALIVE, Value::Bool(true), wall_ms)
+    }
+
+    /// Moves a ledger status from what this replica shows to `to`.
+    pub fn transition(
+        &mut self,
+        replica: &mut Replica,
+        row: &RowKey,
+        field: &str,
+        to: LedgerStatus,
+        wall_ms: u64,
+    ) -> Result<Change, WriteError> {
+        if !replica.is_alive(row) {
+            return Err(WriteError::Deleted(row.to_string()));
+        }
+        let from: Option<LedgerStatus> = replica
+            .value(row, field)
+            .and_then(|v| serde_json::from_value(v).ok());
+        LedgerStatus::check(from, to)?;
+        let parents = replica.heads(row, field);
+        let c = self.make(row, field, Op::Transition { from, to }, parents, wall_ms);
+        replica.validate(&c)?;
+        Ok(self.commit(replica, c))
+    }
+
+    /// Resolves a status conflict by picking one of the competing statuses; its parents are all
+    /// the heads, so every replica that receives it sees the conflict closed.
+    pub fn resolve_status(
+        &mut self,
+        replica: &mut Replica,
+        row: &RowKey,
+        field: &str,
+        pick: LedgerStatus,
+        wall_ms: u64,
+    ) -> Result<Change, WriteError> {
+        let from: Option<LedgerStatus> = replica
+            .value(row, field)
+            .and_then(|v| serde_json::from_value(v).ok());
+        let parents = replica.heads(row, field);
+        let c = self.make(
+            row,
+            field,
+            Op::Transition { from, to: pick },
+            parents,
+            wall_ms,
+        );
+        replica.validate(&c)?;
+        Ok(self.commit(replica, c))
+    }
+
+    /// Appends an entry to an append-only field.
+    pub fn append(
+        &mut self,
+        replica: &mut Replica,
+        row: &RowKey,
+        field: &str,
+        value: Value,
+        wall_ms: u64,
+    ) -> Result<Change, WriteError> {
+        let c = self.make(row, field, Op::Append { value }, Vec::new(), wall_ms);
+        replica.validate(&c)?;
+        Ok(self.commit(replica, c))
+    }
+
+    /// Heads of a field in conflict, for a resolution screen.
+    pub fn heads_of(replica: &Replica, row: &RowKey, field: &str) -> Vec<Head> {
+        replica
+            .field(row, field)
+            .map(|f| f.head_infos())
+            .unwrap_or_default()
+    }
+}
