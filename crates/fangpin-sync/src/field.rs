@@ -1,7 +1,5 @@
 //! One field's register: its versions, its heads, and how the heads resolve.
 
-use std::collections::{HashMap, HashSet};
-
 use serde::{Deserialize, Serialize};
 
 use crate::change::{Change, Op, Value};
@@ -10,19 +8,31 @@ use crate::ids::{RowKey, UserId, VersionId};
 use crate::schema::FieldRule;
 use crate::status::LedgerStatus;
 
-/// A stored version without its row and field (the field state knows them).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Version {
+/// A stored version without its row and field (the register knows them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Version {
+    /// Its id.
+    pub id: VersionId,
+    /// What it does.
+    #[serde(flatten)]
     pub op: Op,
+    /// The versions of the field it supersedes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parents: Vec<VersionId>,
+    /// For a delete: the heads of the row's other fields that the deleter had seen.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub covers: Vec<VersionId>,
+    /// Who wrote it.
     pub author: UserId,
+    /// When, by the writer's clock.
     pub hlc: Hlc,
 }
 
 impl Version {
-    pub(crate) fn from_change(c: &Change) -> Self {
+    /// The version of a change.
+    pub fn from_change(c: &Change) -> Self {
         Self {
+            id: c.id,
             op: c.op.clone(),
             parents: c.parents.clone(),
             covers: c.covers.clone(),
@@ -31,9 +41,10 @@ impl Version {
         }
     }
 
-    pub(crate) fn to_change(&self, id: VersionId, row: &RowKey, field: &str) -> Change {
+    /// The change again, given its row and field.
+    pub fn to_change(&self, row: &RowKey, field: &str) -> Change {
         Change {
-            id,
+            id: self.id,
             row: row.clone(),
             field: field.to_owned(),
             op: self.op.clone(),
@@ -98,41 +109,70 @@ pub struct FieldView {
 }
 
 /// The versions of one field and its heads, kept up to date as versions arrive in any order.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct FieldState {
+///
+/// This is the unit of merging: a replica holds one register per (row, field), and a database
+/// store can keep one serialised register per field and merge a change by loading, inserting
+/// and saving it. Versions and ids are kept in sorted vectors: most fields have one or two.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Register {
+    /// The merge rule.
     pub rule: FieldRule,
-    pub versions: HashMap<VersionId, Version>,
-    /// Every version named as a parent by some version received, kept through compaction.
-    superseded: HashSet<VersionId>,
+    /// Stored versions, sorted by id.
+    versions: Vec<Version>,
+    /// Every version named as a parent by a version received, sorted; kept through
+    /// compaction so that heads never reappear.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    superseded: Vec<VersionId>,
     /// Sorted.
     heads: Vec<VersionId>,
 }
 
-impl FieldState {
-    pub(crate) fn new(rule: FieldRule) -> Self {
+impl Register {
+    /// An empty register.
+    pub fn new(rule: FieldRule) -> Self {
         Self {
             rule,
             ..Self::default()
         }
     }
 
+    /// The stored version with this id.
+    pub fn get(&self, id: &VersionId) -> Option<&Version> {
+        self.versions
+            .binary_search_by(|v| v.id.cmp(id))
+            .ok()
+            .map(|i| &self.versions[i])
+    }
+
+    /// Whether the version is stored here.
+    pub fn contains(&self, id: &VersionId) -> bool {
+        self.get(id).is_some()
+    }
+
+    /// Every stored version, sorted by id.
+    pub fn versions(&self) -> &[Version] {
+        &self.versions
+    }
+
     /// Adds a version; false when it was already here.
-    pub(crate) fn insert(&mut self, id: VersionId, v: Version) -> bool {
-        if self.versions.contains_key(&id) {
-            return false;
-        }
+    pub fn insert(&mut self, v: Version) -> bool {
+        let at = match self.versions.binary_search_by(|x| x.id.cmp(&v.id)) {
+            Ok(_) => return false,
+            Err(at) => at,
+        };
         if self.rule != FieldRule::AppendLog {
             for p in &v.parents {
-                if self.superseded.insert(*p) {
-                    if let Ok(i) = self.heads.binary_search(p) {
-                        self.heads.remove(i);
+                if let Err(i) = self.superseded.binary_search(p) {
+                    self.superseded.insert(i, *p);
+                    if let Ok(h) = self.heads.binary_search(p) {
+                        self.heads.remove(h);
                     }
                 }
             }
         }
-        let is_head = !self.superseded.contains(&id);
-        self.versions.insert(id, v);
-        if is_head {
+        let id = v.id;
+        self.versions.insert(at, v);
+        if self.superseded.binary_search(&id).is_err() {
             if let Err(i) = self.heads.binary_search(&id) {
                 self.heads.insert(i, id);
             }
@@ -140,38 +180,35 @@ impl FieldState {
         true
     }
 
-    pub(crate) fn heads(&self) -> &[VersionId] {
+    /// The heads, sorted.
+    pub fn heads(&self) -> &[VersionId] {
         &self.heads
     }
 
-    pub(crate) fn head_infos(&self) -> Vec<Head> {
-        self.heads
-            .iter()
-            .filter_map(|id| {
-                self.versions.get(id).map(|v| Head {
-                    version: *id,
-                    value: v.op.value(),
-                    author: v.author,
-                    hlc: v.hlc,
-                })
+    /// The heads with their values, sorted by version.
+    pub fn head_infos(&self) -> Vec<Head> {
+        self.head_versions()
+            .map(|v| Head {
+                version: v.id,
+                value: v.op.value(),
+                author: v.author,
+                hlc: v.hlc,
             })
             .collect()
     }
 
-    fn head_versions(&self) -> impl Iterator<Item = (VersionId, &Version)> {
-        self.heads
-            .iter()
-            .filter_map(|id| self.versions.get(id).map(|v| (*id, v)))
+    fn head_versions(&self) -> impl Iterator<Item = &Version> {
+        self.heads.iter().filter_map(|id| self.get(id))
     }
 
     /// What the field shows, or None when no version has arrived.
-    pub(crate) fn view(&self) -> Option<FieldView> {
+    pub fn view(&self) -> Option<FieldView> {
         match self.rule {
             FieldRule::AppendLog => {
-                let mut entries: Vec<_> = self.versions.iter().collect();
-                entries.sort_by_key(|(id, v)| (v.hlc, **id));
-                let winner = *entries.last()?.0;
-                let value = Value::Array(entries.iter().map(|(_, v)| v.op.value()).collect());
+                let mut entries: Vec<&Version> = self.versions.iter().collect();
+                entries.sort_by_key(|v| (v.hlc, v.id));
+                let winner = entries.last()?.id;
+                let value = Value::Array(entries.iter().map(|v| v.op.value()).collect());
                 Some(FieldView {
                     value,
                     winner,
@@ -179,30 +216,30 @@ impl FieldState {
                 })
             }
             FieldRule::Register => {
-                let (winner, wv) = self.head_versions().max_by_key(|(id, v)| (v.hlc, *id))?;
-                let value = wv.op.value();
-                let agree = self.head_versions().all(|(_, v)| v.op.value() == value);
+                let w = self.head_versions().max_by_key(|v| (v.hlc, v.id))?;
+                let value = w.op.value();
+                let agree = self.head_versions().all(|v| v.op.value() == value);
                 let conflict = (!agree).then_some(ConflictKind::Value);
                 Some(FieldView {
                     value,
-                    winner,
+                    winner: w.id,
                     conflict,
                 })
             }
             FieldRule::Status => {
-                let (winner, wv) = self.head_versions().max_by_key(|(id, v)| (v.hlc, *id))?;
-                let value = wv.op.value();
-                if self.head_versions().all(|(_, v)| v.op.value() == value) {
+                let w = self.head_versions().max_by_key(|v| (v.hlc, v.id))?;
+                let value = w.op.value();
+                if self.head_versions().all(|v| v.op.value() == value) {
                     return Some(FieldView {
                         value,
-                        winner,
+                        winner: w.id,
                         conflict: None,
                     });
                 }
                 let moves: Option<Vec<_>> = self
                     .head_versions()
-                    .map(|(id, v)| match &v.op {
-                        Op::Transition { from, to } => Some((id, *from, *to, v.hlc)),
+                    .map(|v| match &v.op {
+                        Op::Transition { from, to } => Some((v.id, *from, *to, v.hlc)),
                         _ => None,
                     })
                     .collect();
@@ -224,7 +261,7 @@ impl FieldState {
                 }
                 Some(FieldView {
                     value,
-                    winner,
+                    winner: w.id,
                     conflict: Some(ConflictKind::Status),
                 })
             }
@@ -232,14 +269,15 @@ impl FieldState {
     }
 
     /// Drops versions that are not heads and that `acknowledged` says the server holds.
-    pub(crate) fn compact(&mut self, acknowledged: &dyn Fn(&VersionId) -> bool) -> usize {
+    /// Append logs keep every entry. Returns how many were dropped.
+    pub fn compact(&mut self, acknowledged: &dyn Fn(&VersionId) -> bool) -> usize {
         if self.rule == FieldRule::AppendLog {
             return 0;
         }
         let heads = &self.heads;
         let before = self.versions.len();
         self.versions
-            .retain(|id, _| heads.binary_search(id).is_ok() || !acknowledged(id));
+            .retain(|v| heads.binary_search(&v.id).is_ok() || !acknowledged(&v.id));
         before - self.versions.len()
     }
 }

@@ -25,7 +25,7 @@ pub mod wire;
 pub use change::{Change, Op, Value};
 pub use clock::{ClockSkew, Hlc, HlcClock};
 pub use duplicate::{find_duplicates, Duplicate};
-pub use field::{Conflict, ConflictKind, FieldView, Head};
+pub use field::{Conflict, ConflictKind, FieldView, Head, Register, Version};
 pub use ids::{DeviceId, RowKey, UserId, VersionId};
 pub use replica::{Applied, Replica, WriteError, Writer};
 pub use schema::{FieldRule, Schema};

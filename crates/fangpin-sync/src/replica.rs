@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::change::{Change, Op, Value};
 use crate::clock::{Hlc, HlcClock};
-use crate::field::{Conflict, ConflictKind, FieldState, FieldView, Head, Version};
+use crate::field::{Conflict, ConflictKind, FieldView, Head, Register, Version};
 use crate::ids::{DeviceId, RowKey, UserId, VersionId};
 use crate::schema::{FieldRule, Schema};
 use crate::status::{LedgerStatus, TransitionError};
@@ -65,9 +65,88 @@ impl WriteError {
     }
 }
 
+/// The registers of one row, sorted by field name.
 #[derive(Debug, Clone, Default)]
 struct RowState {
-    fields: HashMap<String, FieldState>,
+    fields: Vec<(Box<str>, Register)>,
+}
+
+impl RowState {
+    fn get(&self, field: &str) -> Option<&Register> {
+        self.fields
+            .binary_search_by(|(n, _)| (**n).cmp(field))
+            .ok()
+            .map(|i| &self.fields[i].1)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&str, &Register)> {
+        self.fields.iter().map(|(n, r)| (&**n, r))
+    }
+}
+
+/// The open conflicts of one row, given all its registers: each register's own conflict, and
+/// the edit-against-delete conflict (every head of [`ALIVE`] is a delete, and some other field
+/// has a head that none of the row's deletes covered). Sorted by field.
+pub fn row_conflicts<'a>(
+    key: &RowKey,
+    fields: impl IntoIterator<Item = (&'a str, &'a Register)>,
+) -> Vec<Conflict> {
+    let mut fields: Vec<(&str, &Register)> = fields.into_iter().collect();
+    fields.sort_by_key(|(n, _)| *n);
+    let mut out = Vec::new();
+    for (name, f) in &fields {
+        if let Some(view) = f.view() {
+            if let Some(kind) = view.conflict {
+                out.push(Conflict {
+                    row: key.clone(),
+                    field: (*name).to_owned(),
+                    kind,
+                    heads: f.head_infos(),
+                    winner: view.winner,
+                });
+            }
+        }
+    }
+    if let Some(c) = edit_delete_conflict(key, &fields) {
+        out.push(c);
+    }
+    out
+}
+
+fn edit_delete_conflict(key: &RowKey, fields: &[(&str, &Register)]) -> Option<Conflict> {
+    let alive = fields.iter().find(|(n, _)| *n == ALIVE)?.1;
+    let view = alive.view()?;
+    if view.conflict.is_some() || view.value != Value::Bool(false) {
+        return None;
+    }
+    let covered: HashSet<VersionId> = alive
+        .versions()
+        .iter()
+        .filter(|v| v.op.value() == Value::Bool(false))
+        .flat_map(|v| v.covers.iter().copied())
+        .collect();
+    let mut heads = alive.head_infos();
+    for (name, f) in fields {
+        if *name == ALIVE || f.rule == FieldRule::AppendLog {
+            continue;
+        }
+        heads.extend(
+            f.head_infos()
+                .into_iter()
+                .filter(|h| !covered.contains(&h.version)),
+        );
+    }
+    if heads.len() == alive.heads().len() {
+        return None;
+    }
+    heads.sort_by_key(|h| h.version);
+    Some(Conflict {
+        row: key.clone(),
+        field: ALIVE.to_owned(),
+        kind: ConflictKind::EditDelete,
+        heads,
+        winner: view.winner,
+    })
 }
 
 /// The merged state of every row a replica has seen.
@@ -105,19 +184,23 @@ impl Replica {
 
     /// Merges one change. Applying a change twice, or changes in any order, gives the same state.
     pub fn apply(&mut self, change: &Change) -> Applied {
-        let rule = self.schema.rule(&change.row.table, &change.field);
         let row = match self.rows.get_mut(&change.row) {
             Some(r) => r,
             None => self.rows.entry(change.row.clone()).or_default(),
         };
-        let field = match row.fields.get_mut(change.field.as_str()) {
-            Some(f) => f,
-            None => row
-                .fields
-                .entry(change.field.clone())
-                .or_insert_with(|| FieldState::new(rule)),
+        let i = match row
+            .fields
+            .binary_search_by(|(n, _)| (**n).cmp(change.field.as_str()))
+        {
+            Ok(i) => i,
+            Err(i) => {
+                let rule = self.schema.rule(&change.row.table, &change.field);
+                row.fields
+                    .insert(i, (change.field.as_str().into(), Register::new(rule)));
+                i
+            }
         };
-        if field.insert(change.id, Version::from_change(change)) {
+        if row.fields[i].1.insert(Version::from_change(change)) {
             self.len += 1;
             Applied::New
         } else {
@@ -127,24 +210,32 @@ impl Replica {
 
     /// Whether the replica holds this version.
     pub fn contains(&self, change: &Change) -> bool {
-        self.field(&change.row, &change.field)
-            .is_some_and(|f| f.versions.contains_key(&change.id))
+        self.register(&change.row, &change.field)
+            .is_some_and(|f| f.contains(&change.id))
     }
 
-    fn field(&self, row: &RowKey, field: &str) -> Option<&FieldState> {
-        self.rows.get(row)?.fields.get(field)
+    /// The register of a field.
+    pub fn register(&self, row: &RowKey, field: &str) -> Option<&Register> {
+        self.rows.get(row)?.get(field)
     }
 
     /// The heads of a field, sorted.
     pub fn heads(&self, row: &RowKey, field: &str) -> Vec<VersionId> {
-        self.field(row, field)
+        self.register(row, field)
             .map(|f| f.heads().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// The heads of a field with their values, for a resolution screen.
+    pub fn head_infos(&self, row: &RowKey, field: &str) -> Vec<Head> {
+        self.register(row, field)
+            .map(Register::head_infos)
             .unwrap_or_default()
     }
 
     /// What a field shows, if any version of it has arrived.
     pub fn view(&self, row: &RowKey, field: &str) -> Option<FieldView> {
-        self.field(row, field)?.view()
+        self.register(row, field)?.view()
     }
 
     /// The value a field shows.
@@ -174,9 +265,8 @@ impl Replica {
         self.rows
             .get(row)
             .map(|r| {
-                r.fields
-                    .iter()
-                    .filter_map(|(n, f)| Some((n.clone(), f.view()?.value)))
+                r.iter()
+                    .filter_map(|(n, f)| Some((n.to_owned(), f.view()?.value)))
                     .collect()
             })
             .unwrap_or_default()
@@ -184,13 +274,13 @@ impl Replica {
 
     /// Every stored version of a field, oldest first by clock: the field's history.
     pub fn history(&self, row: &RowKey, field: &str) -> Vec<Change> {
-        let Some(f) = self.field(row, field) else {
+        let Some(f) = self.register(row, field) else {
             return Vec::new();
         };
         let mut out: Vec<_> = f
-            .versions
+            .versions()
             .iter()
-            .map(|(id, v)| v.to_change(*id, row, field))
+            .map(|v| v.to_change(row, field))
             .collect();
         out.sort_by_key(|c| c.precedence());
         out
@@ -202,17 +292,8 @@ impl Replica {
         keys.sort();
         let mut out = Vec::with_capacity(self.len);
         for key in keys {
-            let row = &self.rows[key];
-            let mut names: Vec<_> = row.fields.keys().collect();
-            names.sort();
-            for name in names {
-                let f = &row.fields[name];
-                let mut ids: Vec<_> = f.versions.keys().collect();
-                ids.sort();
-                out.extend(
-                    ids.into_iter()
-                        .map(|id| f.versions[id].to_change(*id, key, name)),
-                );
+            for (name, f) in self.rows[key].iter() {
+                out.extend(f.versions().iter().map(|v| v.to_change(key, name)));
             }
         }
         out
@@ -220,68 +301,10 @@ impl Replica {
 
     /// The open conflicts of one row, sorted by field.
     pub fn row_conflicts(&self, key: &RowKey) -> Vec<Conflict> {
-        let Some(row) = self.rows.get(key) else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        let mut names: Vec<_> = row.fields.keys().collect();
-        names.sort();
-        for name in names {
-            let f = &row.fields[name];
-            if let Some(view) = f.view() {
-                if let Some(kind) = view.conflict {
-                    out.push(Conflict {
-                        row: key.clone(),
-                        field: name.clone(),
-                        kind,
-                        heads: f.head_infos(),
-                        winner: view.winner,
-                    });
-                }
-            }
-        }
-        if let Some(c) = self.edit_delete_conflict(key, row) {
-            out.push(c);
-        }
-        out
-    }
-
-    /// An edit-against-delete conflict: every head of the row-existence field is a delete, and
-    /// some other field has a head that none of the row's deletes had seen.
-    fn edit_delete_conflict(&self, key: &RowKey, row: &RowState) -> Option<Conflict> {
-        let alive = row.fields.get(ALIVE)?;
-        let view = alive.view()?;
-        if view.conflict.is_some() || view.value != Value::Bool(false) {
-            return None;
-        }
-        let covered: HashSet<VersionId> = alive
-            .versions
-            .values()
-            .filter(|v| v.op.value() == Value::Bool(false))
-            .flat_map(|v| v.covers.iter().copied())
-            .collect();
-        let mut heads = alive.head_infos();
-        for (name, f) in &row.fields {
-            if name == ALIVE || f.rule == FieldRule::AppendLog {
-                continue;
-            }
-            heads.extend(
-                f.head_infos()
-                    .into_iter()
-                    .filter(|h| !covered.contains(&h.version)),
-            );
-        }
-        if heads.len() == alive.heads().len() {
-            return None;
-        }
-        heads.sort_by_key(|h| h.version);
-        Some(Conflict {
-            row: key.clone(),
-            field: ALIVE.to_owned(),
-            kind: ConflictKind::EditDelete,
-            heads,
-            winner: view.winner,
-        })
+        self.rows
+            .get(key)
+            .map(|r| row_conflicts(key, r.iter()))
+            .unwrap_or_default()
     }
 
     /// Every open conflict, sorted by row and field.
@@ -304,30 +327,24 @@ impl Replica {
             h.update(key.table.as_bytes());
             h.update([0]);
             h.update(key.id.as_bytes());
-            let mut names: Vec<_> = row.fields.keys().collect();
-            names.sort();
-            for name in names {
-                let f = &row.fields[name];
+            for (name, f) in row.iter() {
                 h.update(name.as_bytes());
                 h.update([0]);
-                let ids: Vec<VersionId> = if f.rule == FieldRule::AppendLog {
-                    let mut ids: Vec<_> = f.versions.keys().copied().collect();
-                    ids.sort();
-                    ids
+                let hashed: Vec<&Version> = if f.rule == FieldRule::AppendLog {
+                    f.versions().iter().collect()
                 } else {
-                    f.heads().to_vec()
+                    f.heads().iter().filter_map(|id| f.get(id)).collect()
                 };
-                for id in ids {
-                    let v = &f.versions[&id];
-                    h.update(id.device.0.as_bytes());
-                    h.update(id.seq.to_le_bytes());
+                for v in hashed {
+                    h.update(v.id.device.0.as_bytes());
+                    h.update(v.id.seq.to_le_bytes());
                     h.update(v.hlc.wall_ms.to_le_bytes());
                     h.update(v.hlc.counter.to_le_bytes());
                     // Serialising a Value sorts object keys, so this is canonical.
                     h.update(serde_json::to_vec(&v.op).unwrap_or_default());
                 }
             }
-            for c in self.row_conflicts(key) {
+            for c in row_conflicts(key, row.iter()) {
                 h.update([1]);
                 h.update(c.field.as_bytes());
                 for head in &c.heads {
@@ -345,7 +362,7 @@ impl Replica {
         let mut dropped = 0;
         for row in self.rows.values_mut() {
             for (name, f) in row.fields.iter_mut() {
-                if name != ALIVE {
+                if &**name != ALIVE {
                     dropped += f.compact(&acknowledged);
                 }
             }
@@ -356,82 +373,87 @@ impl Replica {
 
     /// Checks that a change fits its field's rule: the server refuses changes that do not.
     pub fn validate(&self, change: &Change) -> Result<(), WriteError> {
-        let rule = self.schema.rule(&change.row.table, &change.field);
-        match (&change.op, rule) {
-            (Op::Set { value }, FieldRule::Register) => {
-                if change.field == ALIVE && !value.is_boolean() {
-                    return Err(WriteError::AliveNotBool);
-                }
-                Ok(())
-            }
-            (Op::Append { .. }, FieldRule::AppendLog) => Ok(()),
-            (Op::Transition { from, to }, FieldRule::Status) => {
-                let parents = self.parent_statuses(&change.row, &change.field, &change.parents);
-                // A resolution of a status conflict may pick any of the competing statuses.
-                let picks_a_head =
-                    change.parents.len() > 1 && parents.as_ref().is_some_and(|ps| ps.contains(to));
-                if !picks_a_head {
-                    LedgerStatus::check(*from, *to)?;
-                }
-                if let Some(actual) = self.status_at(&change.row, &change.field, &change.parents) {
-                    if actual != *from {
-                        return Err(WriteError::StaleTransition {
-                            claimed: from.map_or_else(|| "(none)".into(), |f| f.to_string()),
-                            actual: actual.map_or_else(|| "(none)".into(), |f| f.to_string()),
-                        });
-                    }
-                }
-                Ok(())
-            }
-            (_, rule) => Err(WriteError::WrongOp {
-                field: change.field.clone(),
-                expected: match rule {
-                    FieldRule::Register => "set",
-                    FieldRule::Status => "transition",
-                    FieldRule::AppendLog => "append",
-                },
-            }),
-        }
+        validate(
+            self.register(&change.row, &change.field),
+            self.schema.rule(&change.row.table, &change.field),
+            change,
+        )
     }
+}
 
-    /// The statuses the parent versions hold, if every parent is known here.
-    fn parent_statuses(
-        &self,
-        row: &RowKey,
-        field: &str,
-        parents: &[VersionId],
-    ) -> Option<Vec<LedgerStatus>> {
-        let f = self.field(row, field)?;
-        parents
-            .iter()
-            .map(|p| match &f.versions.get(p)?.op {
-                Op::Transition { to, .. } => Some(*to),
-                _ => None,
-            })
-            .collect()
+/// Checks that a change fits its field's rule, given the field's register where one exists
+/// (a database store loads it; the in-memory replica has it).
+pub fn validate(
+    register: Option<&Register>,
+    rule: FieldRule,
+    change: &Change,
+) -> Result<(), WriteError> {
+    match (&change.op, rule) {
+        (Op::Set { value }, FieldRule::Register) => {
+            if change.field == ALIVE && !value.is_boolean() {
+                return Err(WriteError::AliveNotBool);
+            }
+            Ok(())
+        }
+        (Op::Append { .. }, FieldRule::AppendLog) => Ok(()),
+        (Op::Transition { from, to }, FieldRule::Status) => {
+            let parents = parent_statuses(register, &change.parents);
+            // A resolution of a status conflict may pick any of the competing statuses.
+            let picks_a_head =
+                change.parents.len() > 1 && parents.as_ref().is_some_and(|ps| ps.contains(to));
+            if !picks_a_head {
+                LedgerStatus::check(*from, *to)?;
+            }
+            if let Some(actual) = status_at(register, &change.parents) {
+                if actual != *from {
+                    return Err(WriteError::StaleTransition {
+                        claimed: from.map_or_else(|| "(none)".into(), |f| f.to_string()),
+                        actual: actual.map_or_else(|| "(none)".into(), |f| f.to_string()),
+                    });
+                }
+            }
+            Ok(())
+        }
+        (_, rule) => Err(WriteError::WrongOp {
+            field: change.field.clone(),
+            expected: match rule {
+                FieldRule::Register => "set",
+                FieldRule::Status => "transition",
+                FieldRule::AppendLog => "append",
+            },
+        }),
     }
+}
 
-    /// The status that a set of parent versions holds, if every parent is known here.
-    fn status_at(
-        &self,
-        row: &RowKey,
-        field: &str,
-        parents: &[VersionId],
-    ) -> Option<Option<LedgerStatus>> {
-        if parents.is_empty() {
-            return Some(None);
-        }
-        let f = self.field(row, field)?;
-        let mut sub = FieldState::new(FieldRule::Status);
-        for p in parents {
-            let v = f.versions.get(p)?;
-            let mut v = v.clone();
-            v.parents.clear();
-            sub.insert(*p, v);
-        }
-        let view = sub.view()?;
-        serde_json::from_value(view.value).ok().map(Some)
+/// The statuses the parent versions hold, if every parent is known.
+fn parent_statuses(
+    register: Option<&Register>,
+    parents: &[VersionId],
+) -> Option<Vec<LedgerStatus>> {
+    let f = register?;
+    parents
+        .iter()
+        .map(|p| match &f.get(p)?.op {
+            Op::Transition { to, .. } => Some(*to),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The status that a set of parent versions holds, if every parent is known.
+fn status_at(register: Option<&Register>, parents: &[VersionId]) -> Option<Option<LedgerStatus>> {
+    if parents.is_empty() {
+        return Some(None);
     }
+    let f = register?;
+    let mut sub = Register::new(FieldRule::Status);
+    for p in parents {
+        let mut v = f.get(p)?.clone();
+        v.parents.clear();
+        sub.insert(v);
+    }
+    let view = sub.view()?;
+    serde_json::from_value(view.value).ok().map(Some)
 }
 
 /// Makes a device's own changes: ids from its sequence, clock readings, parents from the
@@ -563,7 +585,7 @@ impl Writer {
         let parents = replica.heads(row, ALIVE);
         let mut covers = Vec::new();
         if let Some(r) = replica.rows.get(row) {
-            for (name, f) in &r.fields {
+            for (name, f) in r.iter() {
                 if name != ALIVE && f.rule != FieldRule::AppendLog {
                     covers.extend_from_slice(f.heads());
                 }
@@ -648,13 +670,5 @@ impl Writer {
         let c = self.make(row, field, Op::Append { value }, Vec::new(), wall_ms);
         replica.validate(&c)?;
         Ok(self.commit(replica, c))
-    }
-
-    /// Heads of a field in conflict, for a resolution screen.
-    pub fn heads_of(replica: &Replica, row: &RowKey, field: &str) -> Vec<Head> {
-        replica
-            .field(row, field)
-            .map(|f| f.head_infos())
-            .unwrap_or_default()
     }
 }

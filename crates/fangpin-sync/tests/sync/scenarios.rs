@@ -193,10 +193,8 @@ fn two_tablets_with_ledger(at: LedgerStatus) -> (Replica, Writer, Replica, Write
             }
         }
     }
-    let mut t = 1_001;
-    for st in path {
+    for (t, st) in (1_001..).zip(path) {
         wa.transition(&mut a, &l, "status", st, t).unwrap();
-        t += 1;
     }
     let mut b = Replica::new(Schema::fangpin());
     for c in a.changes() {
@@ -355,10 +353,11 @@ fn append_only_fields_keep_every_entry_and_never_conflict() {
 fn applying_twice_changes_nothing_and_order_does_not_matter() {
     let (mut a, mut wa, mut b, mut wb) = two_tablets();
     let h = household();
-    let mut log = vec![];
-    log.push(wa.set(&mut a, &h, "phone", json!("1"), 2_000).unwrap());
-    log.push(wa.set(&mut a, &h, "phone", json!("2"), 2_001).unwrap());
-    log.push(wb.set(&mut b, &h, "phone", json!("3"), 2_000).unwrap());
+    let log = vec![
+        wa.set(&mut a, &h, "phone", json!("1"), 2_000).unwrap(),
+        wa.set(&mut a, &h, "phone", json!("2"), 2_001).unwrap(),
+        wb.set(&mut b, &h, "phone", json!("3"), 2_000).unwrap(),
+    ];
     let base: Vec<Change> = b.changes();
     let mut forward = Replica::new(Schema::fangpin());
     let mut backward = Replica::new(Schema::fangpin());

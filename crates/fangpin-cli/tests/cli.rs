@@ -1,0 +1,256 @@
+//! The `fangpin` binary, run as a user would: the JSON form round-trips,
+//! good input gives the expected category, bad input exits non-zero with
+//! the field named on stderr.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use fangpin_domain::HouseholdRecord;
+use serde_json::Value;
+
+const EXAMPLE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../docs/examples/household.json"
+));
+
+fn example_path() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/household.json"
+    ))
+}
+
+fn policy_path() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/policy.json"
+    ))
+}
+
+/// Runs `fangpin` with `args`, feeding `stdin`.
+fn fangpin(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fangpin"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let written = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes());
+    // The binary may exit before reading its input (usage errors, a bad
+    // policy file): a closed pipe is then expected.
+    if let Err(e) = written {
+        assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::BrokenPipe,
+            "writing stdin: {e}"
+        );
+    }
+    child.wait_with_output().expect("the binary finishes")
+}
+
+fn assess_stdin(json: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["assess", "-", "--today", "2025-11-20"];
+    args.extend_from_slice(extra);
+    fangpin(&args, json)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout_json(o: &Output) -> Value {
+    assert!(o.status.success(), "failed: {}", stderr(o));
+    serde_json::from_slice(&o.stdout).expect("stdout is JSON")
+}
+
+fn example_value() -> Value {
+    serde_json::from_str(EXAMPLE).expect("example is JSON")
+}
+
+/// Asserts a failure whose stderr names `field` and contains `why`.
+fn assert_rejected(o: &Output, field: &str, why: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
+    assert!(o.stdout.is_empty(), "nothing on stdout");
+    assert!(err.contains(field), "stderr does not name {field}: {err}");
+    assert!(err.contains(why), "stderr does not say {why:?}: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+}
+
+#[test]
+fn the_json_form_round_trips() {
+    let parsed: HouseholdRecord = serde_json::from_str(EXAMPLE).expect("parses");
+    let text = serde_json::to_string(&parsed).expect("serialises");
+    let again: HouseholdRecord = serde_json::from_str(&text).expect("parses again");
+    assert_eq!(parsed, again);
+    assert_eq!(
+        serde_json::to_value(&again).expect("value"),
+        example_value()
+    );
+}
+
+#[test]
+fn the_example_is_a_formerly_poor_household_near_the_line() {
+    let path = example_path();
+    let o = fangpin(
+        &[
+            "assess",
+            path.to_str().expect("utf-8 path"),
+            "--today",
+            "2025-11-20",
+        ],
+        "",
+    );
+    let a = stdout_json(&o);
+    assert_eq!(a["category"]["category"], "unstable_formerly_poor");
+    assert_eq!(a["income"]["net_income_fen"], 3_400_000);
+    assert_eq!(a["income"]["per_capita_net_income_fen"], 680_000);
+    assert_eq!(a["findings"][0]["rule"], "near_line");
+    assert_eq!(a["findings"][0]["figures"]["line_fen"], 650_000);
+    assert_eq!(a["measures"][0]["code"], "01");
+    assert_eq!(a["risk_types"][0]["code"], "01");
+}
+
+#[test]
+fn a_policy_file_changes_the_line() {
+    let policy = policy_path();
+    let o = assess_stdin(EXAMPLE, &["--policy", policy.to_str().expect("utf-8 path")]);
+    let a = stdout_json(&o);
+    assert_eq!(a["policy"]["line_fen"], 870_000);
+    assert_eq!(a["policy"]["overrides_applied"][0], "53");
+    assert_eq!(a["findings"][0]["rule"], "below_line");
+    assert_eq!(a["category"]["category"], "unstable_formerly_poor");
+}
+
+#[test]
+fn an_ordinary_household_with_large_medical_spending_is_a_sudden_hardship() {
+    let mut v = example_value();
+    v["household"]["household_type"] = "ordinary".into();
+    v["income"]["current"]["wage_fen"] = 6_000_000.into();
+    v["income"]["current"]["medical_out_of_pocket_fen"] = 3_000_000.into();
+    let a = stdout_json(&assess_stdin(&v.to_string(), &[]));
+    assert_eq!(a["category"]["category"], "sudden_hardship");
+    assert_eq!(a["category"]["reasons"][0]["rule"], "medical_spending");
+    assert_eq!(
+        a["category"]["reasons"][0]["figures"]["threshold_fen"],
+        2_600_000
+    );
+    // An ordinary household below the line is 边缘易致贫户.
+    v["income"]["current"]["wage_fen"] = 0.into();
+    v["income"]["current"]["medical_out_of_pocket_fen"] = 0.into();
+    let a = stdout_json(&assess_stdin(&v.to_string(), &[]));
+    assert_eq!(a["category"]["category"], "marginal_at_risk");
+}
+
+#[test]
+fn a_wrong_check_digit_names_the_member_field() {
+    let bad = EXAMPLE.replace("530325198007250429", "530325198007250423");
+    let o = assess_stdin(&bad, &[]);
+    assert_rejected(
+        &o,
+        "error: members[1].id_number: check digit is wrong (expected 9, found 3)",
+        "校验码",
+    );
+}
+
+#[test]
+fn every_invalid_field_is_reported() {
+    let mut v = example_value();
+    v["household"]["area"]["code"] = "530025101201".into();
+    v["members"][2]["id_number"] = "5303252007051802".into();
+    v["members"][4]["health"]["disability"] = serde_json::json!({"kind": "physical", "grade": 7});
+    v["income"]["current"]["wage_fen"] = (-100).into();
+    let o = assess_stdin(&v.to_string(), &[]);
+    for field in [
+        "household.area.code",
+        "members[2].id_number",
+        "members[4].health.disability.grade",
+        "income.current.wage_fen",
+    ] {
+        assert_rejected(&o, &format!("error: {field}: "), "4 invalid field(s)");
+    }
+}
+
+#[test]
+fn an_unknown_enum_value_names_its_path() {
+    let mut v = example_value();
+    v["members"][3]["student_status"] = "at_school".into();
+    let o = assess_stdin(&v.to_string(), &[]);
+    assert_rejected(
+        &o,
+        "members[3].student_status",
+        "unknown variant `at_school`",
+    );
+}
+
+#[test]
+fn a_computed_field_in_the_input_is_rejected() {
+    let mut v = example_value();
+    v["income"]["current"]["net_income_fen"] = 1.into();
+    let o = assess_stdin(&v.to_string(), &[]);
+    assert_rejected(&o, "income.current", "unknown field `net_income_fen`");
+}
+
+#[test]
+fn broken_json_is_rejected() {
+    let o = assess_stdin("{\"household\": ", &[]);
+    assert_rejected(&o, "standard input", "invalid JSON");
+    let o = assess_stdin(&format!("{EXAMPLE} {{}}"), &[]);
+    assert_rejected(&o, "standard input", "invalid JSON after the value");
+}
+
+#[test]
+fn a_year_without_a_line_is_explained() {
+    let mut v = example_value();
+    v["income"]["current"]["year"] = 2024.into();
+    v["income"]["previous"] = Value::Null;
+    let o = assess_stdin(&v.to_string(), &[]);
+    assert_rejected(
+        &o,
+        "income.current.year",
+        "no monitoring line covers area 530325101201 in 2024",
+    );
+}
+
+#[test]
+fn an_invalid_policy_file_names_its_fields() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join("cli-bad-policy.json");
+    std::fs::write(
+        &path,
+        r#"{"lines":[{"area_prefix":"5","year":2025,"amount_fen":650000,"document":""}]}"#,
+    )
+    .expect("write policy");
+    let o = assess_stdin(EXAMPLE, &["--policy", path.to_str().expect("utf-8 path")]);
+    assert_rejected(&o, "error: lines[0].area_prefix: ", "cli-bad-policy.json");
+    assert_rejected(&o, "error: lines[0].document: ", "2 invalid field(s)");
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let o = fangpin(
+        &["assess", "no-such-household.json", "--today", "2025-11-20"],
+        "",
+    );
+    assert_rejected(&o, "no-such-household.json", "reading the household");
+}
+
+#[test]
+fn a_bad_today_is_a_usage_error() {
+    let o = fangpin(&["assess", "-", "--today", "2025-13-01"], EXAMPLE);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--today"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_birth_after_today_is_rejected() {
+    // The son was born on 2010-09-01.
+    let o = fangpin(&["assess", "-", "--today", "2010-08-31"], EXAMPLE);
+    assert_rejected(&o, "members[3].id_number", "is after today (2010-08-31)");
+}
