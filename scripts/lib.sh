@@ -36,6 +36,6 @@ rust_need() {
 }
 
 base_need() {
-  apt_need build-essential pkg-config ca-certificates
+  apt_need build-essential pkg-config ca-certificates libssl-dev
   rust_need
 }
