@@ -1,6 +1,7 @@
 //! One field's register: its versions, its heads, and how the heads resolve.
 
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use crate::change::{Change, Op, Value};
 use crate::clock::Hlc;
@@ -118,13 +119,13 @@ pub struct Register {
     /// The merge rule.
     pub rule: FieldRule,
     /// Stored versions, sorted by id.
-    versions: Vec<Version>,
+    versions: SmallVec<[Version; 1]>,
     /// Every version named as a parent by a version received, sorted; kept through
     /// compaction so that heads never reappear.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    superseded: Vec<VersionId>,
+    #[serde(default, skip_serializing_if = "SmallVec::is_empty")]
+    superseded: SmallVec<[VersionId; 2]>,
     /// Sorted.
-    heads: Vec<VersionId>,
+    heads: SmallVec<[VersionId; 1]>,
 }
 
 impl Register {

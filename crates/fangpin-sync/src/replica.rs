@@ -1,7 +1,9 @@
 //! A replica: the union of every version it has received, with the views, conflicts and state
 //! hash derived from it, and the [`Writer`] that makes a device's own changes.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
+
+use rustc_hash::FxHashMap;
 
 use sha2::{Digest, Sha256};
 
@@ -65,22 +67,56 @@ impl WriteError {
     }
 }
 
-/// The registers of one row, sorted by field name.
+/// The registers of one row, sorted by interned field id.
 #[derive(Debug, Clone, Default)]
 struct RowState {
-    fields: Vec<(Box<str>, Register)>,
+    fields: Vec<(u32, Register)>,
 }
 
 impl RowState {
-    fn get(&self, field: &str) -> Option<&Register> {
+    fn get(&self, field: u32) -> Option<&Register> {
         self.fields
-            .binary_search_by(|(n, _)| (**n).cmp(field))
+            .binary_search_by_key(&field, |(n, _)| *n)
             .ok()
             .map(|i| &self.fields[i].1)
     }
 
-    fn iter(&self) -> impl Iterator<Item = (&str, &Register)> {
-        self.fields.iter().map(|(n, r)| (&**n, r))
+    /// The registers with their names, sorted by name.
+    fn named<'a>(&'a self, names: &'a FieldNames) -> Vec<(&'a str, &'a Register)> {
+        let mut out: Vec<(&str, &Register)> = self
+            .fields
+            .iter()
+            .map(|(n, r)| (names.name(*n), r))
+            .collect();
+        out.sort_by_key(|(n, _)| *n);
+        out
+    }
+}
+
+/// Field names interned to small ids, so a row's registers are found by comparing integers.
+#[derive(Debug, Clone, Default)]
+struct FieldNames {
+    ids: FxHashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl FieldNames {
+    fn id(&self, name: &str) -> Option<u32> {
+        self.ids.get(name).copied()
+    }
+
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(id) = self.ids.get(name) {
+            return *id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.into());
+        self.ids.insert(name.into(), id);
+        id
+    }
+
+    fn name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", |n| n)
     }
 }
 
@@ -153,7 +189,8 @@ fn edit_delete_conflict(key: &RowKey, fields: &[(&str, &Register)]) -> Option<Co
 #[derive(Debug, Clone, Default)]
 pub struct Replica {
     schema: Schema,
-    rows: HashMap<RowKey, RowState>,
+    names: FieldNames,
+    rows: FxHashMap<RowKey, RowState>,
     len: usize,
 }
 
@@ -162,7 +199,8 @@ impl Replica {
     pub fn new(schema: Schema) -> Self {
         Self {
             schema,
-            rows: HashMap::new(),
+            names: FieldNames::default(),
+            rows: FxHashMap::default(),
             len: 0,
         }
     }
@@ -184,28 +222,61 @@ impl Replica {
 
     /// Merges one change. Applying a change twice, or changes in any order, gives the same state.
     pub fn apply(&mut self, change: &Change) -> Applied {
-        let row = match self.rows.get_mut(&change.row) {
-            Some(r) => r,
-            None => self.rows.entry(change.row.clone()).or_default(),
-        };
-        let i = match row
-            .fields
-            .binary_search_by(|(n, _)| (**n).cmp(change.field.as_str()))
-        {
-            Ok(i) => i,
-            Err(i) => {
-                let rule = self.schema.rule(&change.row.table, &change.field);
-                row.fields
-                    .insert(i, (change.field.as_str().into(), Register::new(rule)));
-                i
-            }
-        };
-        if row.fields[i].1.insert(Version::from_change(change)) {
+        let register = self.register_mut(&change.row, &change.field);
+        if register.contains(&change.id) {
+            return Applied::Duplicate;
+        }
+        register.insert(Version::from_change(change));
+        self.len += 1;
+        Applied::New
+    }
+
+    /// Merges one change it takes ownership of, without copying its value.
+    pub fn apply_owned(&mut self, change: Change) -> Applied {
+        let Change {
+            id,
+            row,
+            field,
+            op,
+            parents,
+            covers,
+            author,
+            hlc,
+        } = change;
+        let register = self.register_mut(&row, &field);
+        if register.insert(Version {
+            id,
+            op,
+            parents,
+            covers,
+            author,
+            hlc,
+        }) {
             self.len += 1;
             Applied::New
         } else {
             Applied::Duplicate
         }
+    }
+
+    /// The field's register, made empty when missing.
+    fn register_mut(&mut self, key: &RowKey, field: &str) -> &mut Register {
+        let id = self.names.intern(field);
+        if !self.rows.contains_key(key) {
+            self.rows.insert(key.clone(), RowState::default());
+        }
+        let Some(row) = self.rows.get_mut(key) else {
+            unreachable!("inserted above")
+        };
+        let i = match row.fields.binary_search_by_key(&id, |(n, _)| *n) {
+            Ok(i) => i,
+            Err(i) => {
+                let rule = self.schema.rule(&key.table, field);
+                row.fields.insert(i, (id, Register::new(rule)));
+                i
+            }
+        };
+        &mut row.fields[i].1
     }
 
     /// Whether the replica holds this version.
@@ -216,7 +287,7 @@ impl Replica {
 
     /// The register of a field.
     pub fn register(&self, row: &RowKey, field: &str) -> Option<&Register> {
-        self.rows.get(row)?.get(field)
+        self.rows.get(row)?.get(self.names.id(field)?)
     }
 
     /// The heads of a field, sorted.
@@ -265,7 +336,8 @@ impl Replica {
         self.rows
             .get(row)
             .map(|r| {
-                r.iter()
+                r.named(&self.names)
+                    .into_iter()
                     .filter_map(|(n, f)| Some((n.to_owned(), f.view()?.value)))
                     .collect()
             })
@@ -292,7 +364,7 @@ impl Replica {
         keys.sort();
         let mut out = Vec::with_capacity(self.len);
         for key in keys {
-            for (name, f) in self.rows[key].iter() {
+            for (name, f) in self.rows[key].named(&self.names) {
                 out.extend(f.versions().iter().map(|v| v.to_change(key, name)));
             }
         }
@@ -303,7 +375,7 @@ impl Replica {
     pub fn row_conflicts(&self, key: &RowKey) -> Vec<Conflict> {
         self.rows
             .get(key)
-            .map(|r| row_conflicts(key, r.iter()))
+            .map(|r| row_conflicts(key, r.named(&self.names)))
             .unwrap_or_default()
     }
 
@@ -327,7 +399,8 @@ impl Replica {
             h.update(key.table.as_bytes());
             h.update([0]);
             h.update(key.id.as_bytes());
-            for (name, f) in row.iter() {
+            let named = row.named(&self.names);
+            for (name, f) in &named {
                 h.update(name.as_bytes());
                 h.update([0]);
                 let hashed: Vec<&Version> = if f.rule == FieldRule::AppendLog {
@@ -344,7 +417,7 @@ impl Replica {
                     h.update(serde_json::to_vec(&v.op).unwrap_or_default());
                 }
             }
-            for c in row_conflicts(key, row.iter()) {
+            for c in row_conflicts(key, named) {
                 h.update([1]);
                 h.update(c.field.as_bytes());
                 for head in &c.heads {
@@ -361,8 +434,9 @@ impl Replica {
     pub fn compact(&mut self, acknowledged: impl Fn(&VersionId) -> bool) -> usize {
         let mut dropped = 0;
         for row in self.rows.values_mut() {
+            let alive = self.names.id(ALIVE);
             for (name, f) in row.fields.iter_mut() {
-                if &**name != ALIVE {
+                if Some(*name) != alive {
                     dropped += f.compact(&acknowledged);
                 }
             }
@@ -585,7 +659,7 @@ impl Writer {
         let parents = replica.heads(row, ALIVE);
         let mut covers = Vec::new();
         if let Some(r) = replica.rows.get(row) {
-            for (name, f) in r.iter() {
+            for (name, f) in r.named(&replica.names) {
                 if name != ALIVE && f.rule != FieldRule::AppendLog {
                     covers.extend_from_slice(f.heads());
                 }
