@@ -182,15 +182,20 @@ pub fn run(w: &Workload, overlap_pct: u32) -> anyhow::Result<Figures> {
     }
     drop(by_sync);
 
-    let mut server: Vec<AutoCommit> = base.iter_mut().map(|d| d.fork()).collect();
-    drop(base);
-    let t = Instant::now();
-    for docs in devices.iter_mut() {
-        for (h, doc) in docs.iter_mut() {
-            server[*h].merge(doc)?;
+    // The best of a few runs on fresh copies of the base: this machine is noisy.
+    let mut merge_secs = f64::INFINITY;
+    let mut server: Vec<AutoCommit> = Vec::new();
+    for _ in 0..crate::REPEATS {
+        server = base.iter_mut().map(|d| d.fork()).collect();
+        let t = Instant::now();
+        for docs in devices.iter_mut() {
+            for (h, doc) in docs.iter_mut() {
+                server[*h].merge(doc)?;
+            }
         }
+        merge_secs = merge_secs.min(t.elapsed().as_secs_f64());
     }
-    let merge_secs = t.elapsed().as_secs_f64();
+    drop(base);
     let (_, peak) = crate::memory_kib();
 
     let mut values_lost = 0;

@@ -14,6 +14,9 @@ pub mod workload;
 
 use serde::{Deserialize, Serialize};
 
+/// How many times each merge is timed; the best time is reported.
+pub const REPEATS: usize = 3;
+
 /// What one engine measured on one workload.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Figures {

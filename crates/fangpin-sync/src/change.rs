@@ -13,6 +13,7 @@ pub type Value = serde_json::Value;
 /// What a change does to its field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Op {
     /// Sets a register to a value.
     Set {
@@ -45,6 +46,7 @@ impl Op {
 
 /// One write of one field, as stored by every replica and sent on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     /// This version's id: the writing device and its sequence number.
     pub id: VersionId,

@@ -59,6 +59,7 @@ impl Version {
 
 /// One head of a field: a value that no other version has superseded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Head {
     /// The version.
     pub version: VersionId,
@@ -73,6 +74,7 @@ pub struct Head {
 /// Why a field is in conflict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ConflictKind {
     /// Concurrent writes of different values to a register.
     Value,
@@ -85,6 +87,7 @@ pub enum ConflictKind {
 
 /// A true conflict, as shown to a supervisor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conflict {
     /// The row.
     pub row: RowKey,
@@ -100,6 +103,7 @@ pub struct Conflict {
 
 /// What a field shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldView {
     /// The value shown (the provisional winner's when in conflict).
     pub value: Value,

@@ -13,6 +13,7 @@ use crate::change::Value;
 /// A state within one round of rectification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum LedgerState {
     /// 发现: found and entered in the ledger.
     Found,
@@ -38,6 +39,7 @@ impl LedgerState {
 
 /// A status: the round (from 1) and the state within it. Ordered by round, then state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LedgerStatus {
     /// The round of rectification, from 1; a re-opening starts the next round.
     pub round: u32,

@@ -89,6 +89,7 @@ pub fn checksum<'a>(changes: impl IntoIterator<Item = &'a Change>) -> String {
 
 /// A batch of the pushing device's own changes, in sequence order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     /// The device's protocol version.
     pub protocol: u16,
@@ -141,6 +142,7 @@ fn verify_checksum(expected: &str, changes: &[Change]) -> Result<(), WireError> 
 /// Why the server refused a change. The change is kept in quarantine, never dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RefusalCode {
     /// The user may not write this row.
     OutOfScope,
@@ -156,6 +158,7 @@ pub enum RefusalCode {
 
 /// One refused change and the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Refusal {
     /// The refused version.
     pub change: VersionId,
@@ -171,6 +174,7 @@ pub struct Refusal {
 
 /// The server's answer to a push.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     /// The server's protocol version.
     pub protocol: u16,
@@ -187,6 +191,7 @@ pub struct PushResponse {
 
 /// A request for what is new in the caller's scope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullRequest {
     /// The device's protocol version.
     pub protocol: u16,
@@ -198,6 +203,7 @@ pub struct PullRequest {
 
 /// One change with the global sequence number the server gave it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Sequenced {
     /// The server's global sequence number.
     pub seq: u64,
@@ -207,6 +213,7 @@ pub struct Sequenced {
 
 /// A batch of changes for the device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     /// The server's protocol version.
     pub protocol: u16,
@@ -217,6 +224,10 @@ pub struct PullResponse {
     pub removed_rows: Vec<RowKey>,
     /// The cursor to save once this batch is applied.
     pub next_cursor: u64,
+    /// Set when the server restarted the device's feed from the beginning (its scope grew):
+    /// the changes follow from the first; applying any twice changes nothing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reset: bool,
     /// Whether more changes wait beyond this batch.
     pub more: bool,
     /// [`checksum`] of the changes.
@@ -237,6 +248,7 @@ impl PullResponse {
             changes,
             removed_rows,
             next_cursor,
+            reset: false,
             more,
             checksum,
         }

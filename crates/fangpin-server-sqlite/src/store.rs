@@ -1,0 +1,850 @@
+//! [`SqliteBackend`]: the [`Backend`] over one SQLite file.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use fangpin_server::backend::{AttachmentStatus, AuditEntry, Resolution, VillageProgress};
+use fangpin_server::judge::{batch_villages, judge, HOUSEHOLD};
+use fangpin_server::model::{
+    Actor, Device, DeviceKind, Role, Scope, StoredDevice, StoredUser, User,
+};
+use fangpin_server::{Backend, BackendError};
+use fangpin_sync::wire::{PullResponse, PushResponse, Refusal, Sequenced};
+use fangpin_sync::{
+    row_conflicts, Change, Conflict, FieldRule, Hlc, LedgerStatus, Op, Register, RowKey, Schema,
+    Version, VersionId, ALIVE,
+};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+type Fut<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, BackendError>> + Send + 'a>>;
+
+/// The SQLite backend. Cheap to clone; all clones share one connection.
+#[derive(Clone)]
+pub struct SqliteBackend {
+    conn: Arc<Mutex<Connection>>,
+    schema: Arc<Schema>,
+}
+
+fn db(e: impl std::fmt::Display) -> BackendError {
+    BackendError::Database(e.to_string())
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, BackendError> {
+    serde_json::to_string(v).map_err(db)
+}
+
+fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, BackendError> {
+    serde_json::from_str(s).map_err(db)
+}
+
+impl SqliteBackend {
+    /// Opens (creating and migrating) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, BackendError> {
+        let mut conn = Connection::open(path).map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db)?;
+        crate::schema::migrate(&mut conn).map_err(db)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            schema: Arc::new(Schema::fangpin()),
+        })
+    }
+
+    /// Runs `f` on the connection on a blocking thread.
+    fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection, &Schema) -> Result<T, BackendError> + Send + 'static,
+    ) -> Fut<'_, T> {
+        let conn = self.conn.clone();
+        let schema = self.schema.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+                f(&mut guard, &schema)
+            })
+            .await
+            .map_err(db)?
+        })
+    }
+}
+
+fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(User, String)> {
+    let role: String = r.get(3)?;
+    let scope: String = r.get(4)?;
+    Ok((
+        User {
+            id: r.get(0)?,
+            username: r.get(1)?,
+            display_name: r.get(2)?,
+            role: Role::parse(&role).unwrap_or(Role::VillageCadre),
+            scope: serde_json::from_str(&scope).unwrap_or_default(),
+            disabled: r.get(5)?,
+        },
+        r.get(6)?,
+    ))
+}
+
+const USER_COLS: &str = "id, username, display_name, role, scope, disabled, password_hash";
+const DEVICE_COLS: &str =
+    "id, user_id, name, kind, created_ms, expires_ms, revoked_ms, secret_hash";
+
+fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredDevice> {
+    let kind: String = r.get(3)?;
+    Ok(StoredDevice {
+        device: Device {
+            id: r.get(0)?,
+            user_id: r.get(1)?,
+            name: r.get(2)?,
+            kind: if kind == "console" {
+                DeviceKind::Console
+            } else {
+                DeviceKind::Field
+            },
+            created_ms: r.get(4)?,
+            expires_ms: r.get(5)?,
+            revoked_ms: r.get(6)?,
+        },
+        secret_hash: r.get(7)?,
+    })
+}
+
+fn load_register(
+    tx: &Transaction<'_>,
+    row: &RowKey,
+    field: &str,
+) -> Result<Option<Register>, BackendError> {
+    let s: Option<String> = tx
+        .prepare_cached(
+            "SELECT register FROM registers WHERE row_table = ?1 AND row_id = ?2 AND field = ?3",
+        )
+        .map_err(db)?
+        .query_row(params![row.table, row.id, field], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    s.map(|s| parse(&s)).transpose()
+}
+
+fn row_state(
+    tx: &Transaction<'_>,
+    row: &RowKey,
+) -> Result<Option<(String, bool, i64)>, BackendError> {
+    tx.prepare_cached(
+        "SELECT village, deleted, conflicts FROM rows WHERE row_table = ?1 AND row_id = ?2",
+    )
+    .map_err(db)?
+    .query_row(params![row.table, row.id], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })
+    .optional()
+    .map_err(db)
+}
+
+/// Recomputes the open conflicts of one row from all its registers.
+fn refresh_conflicts(
+    tx: &Transaction<'_>,
+    row: &RowKey,
+    village: &str,
+) -> Result<(), BackendError> {
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT field, register FROM registers WHERE row_table = ?1 AND row_id = ?2",
+        )
+        .map_err(db)?;
+    let regs: Vec<(String, Register)> = stmt
+        .query_map(params![row.table, row.id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })
+        .map_err(db)?
+        .map(|r| {
+            r.map_err(db)
+                .and_then(|(f, s)| Ok((f, parse::<Register>(&s)?)))
+        })
+        .collect::<Result<_, _>>()?;
+    let conflicts = row_conflicts(row, regs.iter().map(|(f, r)| (f.as_str(), r)));
+    let deleted = regs
+        .iter()
+        .find(|(f, _)| f == ALIVE)
+        .and_then(|(_, r)| r.view())
+        .is_some_and(|v| v.value == serde_json::Value::Bool(false));
+    tx.prepare_cached("DELETE FROM conflicts WHERE row_table = ?1 AND row_id = ?2")
+        .map_err(db)?
+        .execute(params![row.table, row.id])
+        .map_err(db)?;
+    for c in &conflicts {
+        tx.prepare_cached("INSERT INTO conflicts(row_table, row_id, field, village, body) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .map_err(db)?
+            .execute(params![row.table, row.id, c.field, village, json(c)?])
+            .map_err(db)?;
+    }
+    tx.prepare_cached(
+        "UPDATE rows SET deleted = ?3, conflicts = ?4 WHERE row_table = ?1 AND row_id = ?2",
+    )
+    .map_err(db)?
+    .execute(params![row.table, row.id, deleted, conflicts.len() as i64])
+    .map_err(db)?;
+    Ok(())
+}
+
+fn is_stored(tx: &Transaction<'_>, id: &VersionId) -> Result<bool, BackendError> {
+    let in_changes: bool = tx
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM changes WHERE device = ?1 AND dseq = ?2)")
+        .map_err(db)?
+        .query_row(params![id.device.0, id.seq as i64], |r| r.get(0))
+        .map_err(db)?;
+    if in_changes {
+        return Ok(true);
+    }
+    tx.prepare_cached("SELECT EXISTS(SELECT 1 FROM quarantine WHERE device = ?1 AND dseq = ?2)")
+        .map_err(db)?
+        .query_row(params![id.device.0, id.seq as i64], |r| r.get(0))
+        .map_err(db)
+}
+
+enum Outcome {
+    Accepted,
+    Duplicate,
+    Refused(Refusal),
+}
+
+/// Judges one change and stores it (accepted) or quarantines it, in the caller's transaction.
+fn take(
+    tx: &Transaction<'_>,
+    schema: &Schema,
+    actor: &Actor,
+    change: &Change,
+    batch_village: Option<&String>,
+    now_ms: i64,
+) -> Result<Outcome, BackendError> {
+    if is_stored(tx, &change.id)? {
+        return Ok(Outcome::Duplicate);
+    }
+    let row = row_state(tx, &change.row)?;
+    let village = row
+        .as_ref()
+        .map(|r| r.0.clone())
+        .or_else(|| batch_village.cloned());
+    let mut register = load_register(tx, &change.row, &change.field)?;
+    let verdict = judge(
+        actor.user.role,
+        &actor.user.scope,
+        schema,
+        change,
+        village.as_deref(),
+        register.as_ref(),
+    );
+    let village = match verdict {
+        Ok(v) => v,
+        Err(refusal) => {
+            tx.prepare_cached("INSERT INTO quarantine(device, dseq, user_id, received_ms, code, reason, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                .map_err(db)?
+                .execute(params![
+                    change.id.device.0,
+                    change.id.seq as i64,
+                    actor.user.id,
+                    now_ms,
+                    json(&refusal.code)?.trim_matches('"'),
+                    refusal.reason,
+                    json(change)?
+                ])
+                .map_err(db)?;
+            return Ok(Outcome::Refused(refusal));
+        }
+    };
+    tx.prepare_cached("INSERT INTO changes(device, dseq, row_table, row_id, field, village, user_id, received_ms, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+        .map_err(db)?
+        .execute(params![
+            change.id.device.0,
+            change.id.seq as i64,
+            change.row.table,
+            change.row.id,
+            change.field,
+            village,
+            actor.user.id,
+            now_ms,
+            json(change)?
+        ])
+        .map_err(db)?;
+    if row.is_none() {
+        tx.prepare_cached("INSERT INTO rows(row_table, row_id, village) VALUES (?1, ?2, ?3)")
+            .map_err(db)?
+            .execute(params![change.row.table, change.row.id, village])
+            .map_err(db)?;
+    }
+    let reg = register
+        .get_or_insert_with(|| Register::new(schema.rule(&change.row.table, &change.field)));
+    let was_conflicted = reg.heads().len() > 1;
+    reg.insert(Version::from_change(change));
+    tx.prepare_cached("INSERT OR REPLACE INTO registers(row_table, row_id, field, register) VALUES (?1, ?2, ?3, ?4)")
+        .map_err(db)?
+        .execute(params![change.row.table, change.row.id, change.field, json(&*reg)?])
+        .map_err(db)?;
+    let (deleted, conflicts) = row.as_ref().map_or((false, 0), |r| (r.1, r.2));
+    if change.field == ALIVE || was_conflicted || reg.heads().len() > 1 || deleted || conflicts > 0
+    {
+        refresh_conflicts(tx, &change.row, &village)?;
+    }
+    Ok(Outcome::Accepted)
+}
+
+fn advance_ack(tx: &Transaction<'_>, device: Uuid) -> Result<u64, BackendError> {
+    let mut through: i64 = tx
+        .query_row(
+            "SELECT through FROM device_acks WHERE device = ?1",
+            params![device],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?
+        .unwrap_or(0);
+    loop {
+        let next = VersionId {
+            device: fangpin_sync::DeviceId(device),
+            seq: (through + 1) as u64,
+        };
+        if !is_stored(tx, &next)? {
+            break;
+        }
+        through += 1;
+    }
+    tx.execute(
+        "INSERT OR REPLACE INTO device_acks(device, through) VALUES (?1, ?2)",
+        params![device, through],
+    )
+    .map_err(db)?;
+    Ok(through as u64)
+}
+
+/// SQL for "village in scope" as ranges, with its parameters (index-friendly).
+fn scope_sql(scope: &Scope, column: &str) -> (String, Vec<String>) {
+    let mut parts = Vec::new();
+    let mut args = Vec::new();
+    for p in scope.areas.iter().filter(|p| !p.is_empty()) {
+        parts.push(format!("({column} >= ? AND {column} < ?)"));
+        args.push(p.clone());
+        args.push(format!("{p}:"));
+    }
+    if parts.is_empty() {
+        ("0".into(), args)
+    } else {
+        (format!("({})", parts.join(" OR ")), args)
+    }
+}
+
+fn assemble(tx: &Transaction<'_>, sha256: &str) -> Result<Vec<u8>, BackendError> {
+    let mut stmt = tx
+        .prepare_cached("SELECT data FROM attachment_chunks WHERE sha256 = ?1 ORDER BY offset")
+        .map_err(db)?;
+    let chunks = stmt
+        .query_map(params![sha256], |r| r.get::<_, Vec<u8>>(0))
+        .map_err(db)?;
+    let mut out = Vec::new();
+    for c in chunks {
+        out.extend(c.map_err(db)?);
+    }
+    Ok(out)
+}
+
+fn now_hlc(now_ms: i64) -> Hlc {
+    Hlc {
+        wall_ms: now_ms.max(0) as u64,
+        counter: 0,
+    }
+}
+
+impl Backend for SqliteBackend {
+    fn create_user(&self, user: User, password_hash: String) -> Fut<'_, ()> {
+        self.run(move |c, _| {
+            c.execute(
+                &format!("INSERT INTO users({USER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+                params![
+                    user.id,
+                    user.username,
+                    user.display_name,
+                    user.role.as_str(),
+                    json(&user.scope)?,
+                    user.disabled,
+                    password_hash
+                ],
+            )
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    BackendError::Exists(format!("user {}", user.username))
+                }
+                e => db(e),
+            })?;
+            Ok(())
+        })
+    }
+
+    fn user_by_name(&self, username: String) -> Fut<'_, Option<StoredUser>> {
+        self.run(move |c, _| {
+            c.query_row(
+                &format!("SELECT {USER_COLS} FROM users WHERE username = ?1"),
+                params![username],
+                user_from_row,
+            )
+            .optional()
+            .map_err(db)
+            .map(|o| {
+                o.map(|(user, password_hash)| StoredUser {
+                    user,
+                    password_hash,
+                })
+            })
+        })
+    }
+
+    fn user(&self, id: Uuid) -> Fut<'_, Option<User>> {
+        self.run(move |c, _| {
+            c.query_row(
+                &format!("SELECT {USER_COLS} FROM users WHERE id = ?1"),
+                params![id],
+                user_from_row,
+            )
+            .optional()
+            .map_err(db)
+            .map(|o| o.map(|(u, _)| u))
+        })
+    }
+
+    fn users(&self) -> Fut<'_, Vec<User>> {
+        self.run(move |c, _| {
+            let mut stmt = c
+                .prepare(&format!("SELECT {USER_COLS} FROM users ORDER BY username"))
+                .map_err(db)?;
+            let rows = stmt.query_map([], user_from_row).map_err(db)?;
+            rows.map(|r| r.map(|(u, _)| u).map_err(db)).collect()
+        })
+    }
+
+    fn update_user(&self, user: User) -> Fut<'_, ()> {
+        self.run(move |c, _| {
+            let n = c
+                .execute(
+                    "UPDATE users SET display_name = ?2, role = ?3, scope = ?4, disabled = ?5 WHERE id = ?1",
+                    params![user.id, user.display_name, user.role.as_str(), json(&user.scope)?, user.disabled],
+                )
+                .map_err(db)?;
+            if n == 0 {
+                return Err(BackendError::NotFound(format!("user {}", user.id)));
+            }
+            Ok(())
+        })
+    }
+
+    fn create_device(&self, device: Device, secret_hash: String) -> Fut<'_, ()> {
+        self.run(move |c, _| {
+            let kind = match device.kind {
+                DeviceKind::Field => "field",
+                DeviceKind::Console => "console",
+            };
+            c.execute(
+                &format!(
+                    "INSERT INTO devices({DEVICE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                ),
+                params![
+                    device.id,
+                    device.user_id,
+                    device.name,
+                    kind,
+                    device.created_ms,
+                    device.expires_ms,
+                    device.revoked_ms,
+                    secret_hash
+                ],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn device(&self, id: Uuid) -> Fut<'_, Option<StoredDevice>> {
+        self.run(move |c, _| {
+            c.query_row(
+                &format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1"),
+                params![id],
+                device_from_row,
+            )
+            .optional()
+            .map_err(db)
+        })
+    }
+
+    fn devices(&self, user: Option<Uuid>) -> Fut<'_, Vec<Device>> {
+        self.run(move |c, _| {
+            let mut stmt = c
+                .prepare(&format!("SELECT {DEVICE_COLS} FROM devices WHERE ?1 IS NULL OR user_id = ?1 ORDER BY created_ms"))
+                .map_err(db)?;
+            let rows = stmt.query_map(params![user], device_from_row).map_err(db)?;
+            rows.map(|r| r.map(|d| d.device).map_err(db)).collect()
+        })
+    }
+
+    fn revoke_device(&self, id: Uuid, at_ms: i64) -> Fut<'_, bool> {
+        self.run(move |c, _| {
+            let n = c
+                .execute(
+                    "UPDATE devices SET revoked_ms = COALESCE(revoked_ms, ?2) WHERE id = ?1",
+                    params![id, at_ms],
+                )
+                .map_err(db)?;
+            Ok(n > 0)
+        })
+    }
+
+    fn push(&self, actor: Actor, changes: Vec<Change>, now_ms: i64) -> Fut<'_, PushResponse> {
+        self.run(move |c, schema| {
+            let tx = c.transaction().map_err(db)?;
+            let villages = {
+                let known = |row: &RowKey| row_state(&tx, row).ok().flatten().map(|r| r.0);
+                batch_villages(&changes, known)
+            };
+            let (mut accepted, mut duplicates, mut refusals) = (0u32, 0u32, Vec::new());
+            for change in &changes {
+                match take(
+                    &tx,
+                    schema,
+                    &actor,
+                    change,
+                    villages.get(&change.row),
+                    now_ms,
+                )? {
+                    Outcome::Accepted => accepted += 1,
+                    Outcome::Duplicate => duplicates += 1,
+                    Outcome::Refused(r) => refusals.push(r),
+                }
+            }
+            let acknowledged_through = advance_ack(&tx, actor.device.id)?;
+            tx.commit().map_err(db)?;
+            Ok(PushResponse {
+                protocol: fangpin_sync::wire::PROTOCOL_VERSION,
+                acknowledged_through,
+                accepted,
+                duplicates,
+                refusals,
+            })
+        })
+    }
+
+    fn pull(&self, actor: Actor, cursor: u64, limit: u32) -> Fut<'_, PullResponse> {
+        self.run(move |c, _| {
+            let tx = c.transaction().map_err(db)?;
+            let scope = actor.user.scope.clone();
+            let seen: Option<String> = tx
+                .query_row(
+                    "SELECT seen_scope FROM devices WHERE id = ?1",
+                    params![actor.device.id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?
+                .flatten();
+            let seen: Option<Scope> = seen.map(|s| parse(&s)).transpose()?;
+            let mut removed_rows = Vec::new();
+            let mut reset = false;
+            if let Some(old) = seen.as_ref().filter(|old| **old != scope) {
+                let (sql, args) = scope_sql(old, "village");
+                let mut stmt = tx
+                    .prepare(&format!(
+                        "SELECT row_table, row_id, village FROM rows WHERE {sql}"
+                    ))
+                    .map_err(db)?;
+                let rows = stmt
+                    .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, Uuid>(1)?,
+                            r.get::<_, String>(2)?,
+                        ))
+                    })
+                    .map_err(db)?;
+                for r in rows {
+                    let (table, id, village) = r.map_err(db)?;
+                    if !scope.contains(&village) {
+                        removed_rows.push(RowKey::new(table, id));
+                    }
+                }
+                drop(stmt);
+                // A wider scope brings rows the device never saw: start its feed again.
+                reset = scope
+                    .areas
+                    .iter()
+                    .any(|p| !old.areas.iter().any(|o| p.starts_with(o.as_str())));
+            }
+            if seen.as_ref() != Some(&scope) {
+                tx.execute(
+                    "UPDATE devices SET seen_scope = ?2 WHERE id = ?1",
+                    params![actor.device.id, json(&scope)?],
+                )
+                .map_err(db)?;
+            }
+            let from = if reset { 0 } else { cursor };
+            let (sql, mut args) = scope_sql(&scope, "village");
+            let query = format!(
+                "SELECT seq, body FROM changes WHERE seq > ? AND {sql} ORDER BY seq LIMIT ?"
+            );
+            let mut all: Vec<rusqlite::types::Value> = vec![(from as i64).into()];
+            all.extend(args.drain(..).map(rusqlite::types::Value::from));
+            all.push(i64::from(limit + 1).into());
+            let mut changes = Vec::new();
+            {
+                let mut stmt = tx.prepare_cached(&query).map_err(db)?;
+                let rows = stmt
+                    .query_map(rusqlite::params_from_iter(all.iter()), |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                    })
+                    .map_err(db)?;
+                for r in rows {
+                    let (seq, body) = r.map_err(db)?;
+                    changes.push(Sequenced {
+                        seq: seq as u64,
+                        change: parse(&body)?,
+                    });
+                }
+            }
+            let more = changes.len() > limit as usize;
+            changes.truncate(limit as usize);
+            let next_cursor = changes.last().map_or(from, |s| s.seq);
+            tx.commit().map_err(db)?;
+            let mut resp = PullResponse::new(changes, removed_rows, next_cursor, more);
+            resp.reset = reset;
+            Ok(resp)
+        })
+    }
+
+    fn resolve(
+        &self,
+        actor: Actor,
+        row: RowKey,
+        field: String,
+        resolution: Resolution,
+        now_ms: i64,
+    ) -> Fut<'_, Change> {
+        self.run(move |c, schema| {
+            let tx = c.transaction().map_err(db)?;
+            let (village, _, _) = row_state(&tx, &row)?
+                .filter(|(v, _, _)| actor.user.scope.contains(v))
+                .ok_or_else(|| BackendError::NotFound(format!("row {row}")))?;
+            let open: bool = tx
+                .query_row(
+                    "SELECT EXISTS(SELECT 1 FROM conflicts WHERE row_table = ?1 AND row_id = ?2 AND field = ?3)",
+                    params![row.table, row.id, field],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            if !open {
+                return Err(BackendError::InvalidResolution(format!("{row}.{field} has no open conflict")));
+            }
+            let register = load_register(&tx, &row, &field)?.ok_or_else(|| BackendError::NotFound(field.clone()))?;
+            let parents = register.heads().to_vec();
+            let (op, covers) = match (resolution, schema.rule(&row.table, &field)) {
+                (Resolution::Value { value }, FieldRule::Register) if field != ALIVE => (Op::Set { value }, Vec::new()),
+                (Resolution::Status { status }, FieldRule::Status) => {
+                    let from: Option<LedgerStatus> = register.view().and_then(|v| serde_json::from_value(v.value).ok());
+                    (Op::Transition { from, to: status }, Vec::new())
+                }
+                (Resolution::Row { keep }, _) if field == ALIVE => {
+                    let mut covers = Vec::new();
+                    if !keep {
+                        let mut stmt = tx
+                            .prepare("SELECT field, register FROM registers WHERE row_table = ?1 AND row_id = ?2")
+                            .map_err(db)?;
+                        let regs = stmt
+                            .query_map(params![row.table, row.id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                            .map_err(db)?;
+                        for r in regs {
+                            let (f, s) = r.map_err(db)?;
+                            let reg: Register = parse(&s)?;
+                            if f != ALIVE && reg.rule != FieldRule::AppendLog {
+                                covers.extend_from_slice(reg.heads());
+                            }
+                        }
+                        covers.sort();
+                    }
+                    (Op::Set { value: serde_json::Value::Bool(keep) }, covers)
+                }
+                _ => return Err(BackendError::InvalidResolution(format!("that resolution does not fit {field}"))),
+            };
+            let next: i64 = tx
+                .query_row(
+                    "SELECT MAX(m) FROM (SELECT MAX(dseq) AS m FROM changes WHERE device = ?1 UNION ALL SELECT MAX(dseq) FROM quarantine WHERE device = ?1)",
+                    params![actor.device.id],
+                    |r| r.get::<_, Option<i64>>(0),
+                )
+                .map_err(db)?
+                .unwrap_or(0)
+                + 1;
+            let change = Change {
+                id: VersionId { device: fangpin_sync::DeviceId(actor.device.id), seq: next as u64 },
+                row: row.clone(),
+                field,
+                op,
+                parents,
+                covers,
+                author: fangpin_sync::UserId(actor.user.id),
+                hlc: now_hlc(now_ms),
+            };
+            match take(&tx, schema, &actor, &change, Some(&village), now_ms)? {
+                Outcome::Accepted => {}
+                Outcome::Refused(r) => return Err(BackendError::InvalidResolution(r.reason)),
+                Outcome::Duplicate => return Err(BackendError::Database("resolution id taken".into())),
+            }
+            advance_ack(&tx, actor.device.id)?;
+            tx.commit().map_err(db)?;
+            Ok(change)
+        })
+    }
+
+    fn conflicts(&self, scope: Scope) -> Fut<'_, Vec<Conflict>> {
+        self.run(move |c, _| {
+            let (sql, args) = scope_sql(&scope, "village");
+            let mut stmt = c
+                .prepare(&format!(
+                    "SELECT body FROM conflicts WHERE {sql} ORDER BY row_table, row_id, field"
+                ))
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                    r.get::<_, String>(0)
+                })
+                .map_err(db)?;
+            rows.map(|r| r.map_err(db).and_then(|s| parse(&s)))
+                .collect()
+        })
+    }
+
+    fn history(&self, scope: Scope, row: RowKey, field: String) -> Fut<'_, Vec<AuditEntry>> {
+        self.run(move |c, _| {
+            let mut stmt = c
+                .prepare("SELECT seq, body, user_id, device, received_ms, village FROM changes WHERE row_table = ?1 AND row_id = ?2 AND field = ?3 ORDER BY seq")
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(params![row.table, row.id, field], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Uuid>(2)?, r.get::<_, Uuid>(3)?, r.get::<_, i64>(4)?, r.get::<_, String>(5)?))
+                })
+                .map_err(db)?;
+            let mut out = Vec::new();
+            for r in rows {
+                let (seq, body, user, device, received_ms, village) = r.map_err(db)?;
+                if scope.contains(&village) {
+                    out.push(AuditEntry { seq: seq as u64, change: parse(&body)?, user, device, received_ms });
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn progress(&self, scope: Scope) -> Fut<'_, Vec<VillageProgress>> {
+        self.run(move |c, _| {
+            let (sql, args) = scope_sql(&scope, "village");
+            let mut stmt = c
+                .prepare(&format!(
+                    "SELECT village, SUM(row_table = '{HOUSEHOLD}' AND deleted = 0), SUM(conflicts) FROM rows WHERE {sql} GROUP BY village ORDER BY village"
+                ))
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                    Ok(VillageProgress { village: r.get(0)?, households: r.get::<_, i64>(1)? as u64, conflicts: r.get::<_, i64>(2)? as u64 })
+                })
+                .map_err(db)?;
+            rows.map(|r| r.map_err(db)).collect()
+        })
+    }
+
+    fn put_attachment(
+        &self,
+        sha256: String,
+        size: u64,
+        offset: u64,
+        bytes: Vec<u8>,
+    ) -> Fut<'_, AttachmentStatus> {
+        self.run(move |c, _| {
+            let tx = c.transaction().map_err(db)?;
+            let cur: Option<(i64, i64, bool)> = tx
+                .query_row("SELECT size, received, complete FROM attachments WHERE sha256 = ?1", params![sha256], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
+                .map_err(db)?;
+            let (stored_size, received) = match cur {
+                Some((s, _, true)) => {
+                    return Ok(AttachmentStatus { sha256, received: s as u64, size: s as u64, complete: true });
+                }
+                Some((s, r, false)) => (s as u64, r as u64),
+                None => {
+                    tx.execute("INSERT INTO attachments(sha256, size, received, complete) VALUES (?1, ?2, 0, 0)", params![sha256, size as i64])
+                        .map_err(db)?;
+                    (size, 0)
+                }
+            };
+            if stored_size != size {
+                return Err(BackendError::Attachment(format!("size {size} differs from the {stored_size} announced first")));
+            }
+            if offset != received {
+                return Err(BackendError::Attachment(format!("expected offset {received}, got {offset}")));
+            }
+            tx.execute(
+                "INSERT INTO attachment_chunks(sha256, offset, data) VALUES (?1, ?2, ?3)",
+                params![sha256, received as i64, bytes],
+            )
+            .map_err(db)?;
+            let received = received + bytes.len() as u64;
+            tx.execute("UPDATE attachments SET received = ?2 WHERE sha256 = ?1", params![sha256, received as i64])
+                .map_err(db)?;
+            let mut complete = false;
+            if received == size {
+                let data = assemble(&tx, &sha256)?;
+                let hash: String = Sha256::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+                if hash != sha256 {
+                    tx.execute("DELETE FROM attachments WHERE sha256 = ?1", params![sha256]).map_err(db)?;
+                    tx.commit().map_err(db)?;
+                    return Err(BackendError::Attachment(format!("the bytes hash to {hash}, not {sha256}: upload again")));
+                }
+                tx.execute("UPDATE attachments SET complete = 1 WHERE sha256 = ?1", params![sha256]).map_err(db)?;
+                complete = true;
+            }
+            tx.commit().map_err(db)?;
+            Ok(AttachmentStatus { sha256, received, size, complete })
+        })
+    }
+
+    fn attachment_status(&self, sha256: String) -> Fut<'_, Option<AttachmentStatus>> {
+        self.run(move |c, _| {
+            c.query_row(
+                "SELECT size, received, complete FROM attachments WHERE sha256 = ?1",
+                params![sha256],
+                |r| {
+                    Ok(AttachmentStatus {
+                        sha256: sha256.clone(),
+                        size: r.get::<_, i64>(0)? as u64,
+                        received: r.get::<_, i64>(1)? as u64,
+                        complete: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(db)
+        })
+    }
+
+    fn attachment(&self, sha256: String) -> Fut<'_, Option<Vec<u8>>> {
+        self.run(move |c, _| {
+            let complete: Option<bool> = c
+                .query_row(
+                    "SELECT complete FROM attachments WHERE sha256 = ?1",
+                    params![sha256],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?;
+            if complete != Some(true) {
+                return Ok(None);
+            }
+            let tx = c.transaction().map_err(db)?;
+            assemble(&tx, &sha256).map(Some)
+        })
+    }
+}
