@@ -3,6 +3,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 base_need
+apt_need postgresql
 
 log "rustfmt"
 cargo fmt --all -- --check

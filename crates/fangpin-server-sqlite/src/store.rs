@@ -4,15 +4,15 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use fangpin_server::backend::{AttachmentStatus, AuditEntry, Resolution, VillageProgress};
-use fangpin_server::judge::{batch_villages, judge, HOUSEHOLD};
+use fangpin_server::judge::HOUSEHOLD;
 use fangpin_server::model::{
     Actor, Device, DeviceKind, Role, Scope, StoredDevice, StoredUser, User,
 };
+use fangpin_server::plan::{acknowledged_through, plan_push, rows_to_load, Loaded, Plan, RowInfo};
 use fangpin_server::{Backend, BackendError};
-use fangpin_sync::wire::{PullResponse, PushResponse, Refusal, Sequenced};
+use fangpin_sync::wire::{PullResponse, PushResponse, Sequenced};
 use fangpin_sync::{
-    row_conflicts, Change, Conflict, FieldRule, Hlc, LedgerStatus, Op, Register, RowKey, Schema,
-    Version, VersionId, ALIVE,
+    Change, Conflict, FieldRule, Hlc, LedgerStatus, Op, Register, RowKey, Schema, VersionId, ALIVE,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
@@ -127,170 +127,150 @@ fn load_register(
     s.map(|s| parse(&s)).transpose()
 }
 
-fn row_state(
-    tx: &Transaction<'_>,
-    row: &RowKey,
-) -> Result<Option<(String, bool, i64)>, BackendError> {
+fn row_village(tx: &Transaction<'_>, row: &RowKey) -> Result<Option<String>, BackendError> {
+    tx.prepare_cached("SELECT village FROM rows WHERE row_table = ?1 AND row_id = ?2")
+        .map_err(db)?
+        .query_row(params![row.table, row.id], |r| r.get(0))
+        .optional()
+        .map_err(db)
+}
+
+fn is_stored(tx: &Transaction<'_>, device: Uuid, seq: u64) -> Result<bool, BackendError> {
     tx.prepare_cached(
-        "SELECT village, deleted, conflicts FROM rows WHERE row_table = ?1 AND row_id = ?2",
+        "SELECT EXISTS(SELECT 1 FROM changes WHERE device = ?1 AND dseq = ?2) OR EXISTS(SELECT 1 FROM quarantine WHERE device = ?1 AND dseq = ?2)",
     )
     .map_err(db)?
-    .query_row(params![row.table, row.id], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-    })
-    .optional()
+    .query_row(params![device, seq as i64], |r| r.get(0))
     .map_err(db)
 }
 
-/// Recomputes the open conflicts of one row from all its registers.
-fn refresh_conflicts(
-    tx: &Transaction<'_>,
-    row: &RowKey,
-    village: &str,
-) -> Result<(), BackendError> {
-    let mut stmt = tx
+/// Loads what a batch touches: stored ids, rows, and every register of its rows.
+fn load(tx: &Transaction<'_>, changes: &[Change]) -> Result<Loaded, BackendError> {
+    let mut loaded = Loaded::default();
+    for c in changes {
+        if is_stored(tx, c.id.device.0, c.id.seq)? {
+            loaded.stored.insert(c.id);
+        }
+    }
+    let mut regs = tx
         .prepare_cached(
             "SELECT field, register FROM registers WHERE row_table = ?1 AND row_id = ?2",
         )
         .map_err(db)?;
-    let regs: Vec<(String, Register)> = stmt
-        .query_map(params![row.table, row.id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })
-        .map_err(db)?
-        .map(|r| {
-            r.map_err(db)
-                .and_then(|(f, s)| Ok((f, parse::<Register>(&s)?)))
-        })
-        .collect::<Result<_, _>>()?;
-    let conflicts = row_conflicts(row, regs.iter().map(|(f, r)| (f.as_str(), r)));
-    let deleted = regs
-        .iter()
-        .find(|(f, _)| f == ALIVE)
-        .and_then(|(_, r)| r.view())
-        .is_some_and(|v| v.value == serde_json::Value::Bool(false));
-    tx.prepare_cached("DELETE FROM conflicts WHERE row_table = ?1 AND row_id = ?2")
-        .map_err(db)?
-        .execute(params![row.table, row.id])
-        .map_err(db)?;
-    for c in &conflicts {
-        tx.prepare_cached("INSERT INTO conflicts(row_table, row_id, field, village, body) VALUES (?1, ?2, ?3, ?4, ?5)")
-            .map_err(db)?
-            .execute(params![row.table, row.id, c.field, village, json(c)?])
-            .map_err(db)?;
-    }
-    tx.prepare_cached(
-        "UPDATE rows SET deleted = ?3, conflicts = ?4 WHERE row_table = ?1 AND row_id = ?2",
-    )
-    .map_err(db)?
-    .execute(params![row.table, row.id, deleted, conflicts.len() as i64])
-    .map_err(db)?;
-    Ok(())
-}
-
-fn is_stored(tx: &Transaction<'_>, id: &VersionId) -> Result<bool, BackendError> {
-    let in_changes: bool = tx
-        .prepare_cached("SELECT EXISTS(SELECT 1 FROM changes WHERE device = ?1 AND dseq = ?2)")
-        .map_err(db)?
-        .query_row(params![id.device.0, id.seq as i64], |r| r.get(0))
-        .map_err(db)?;
-    if in_changes {
-        return Ok(true);
-    }
-    tx.prepare_cached("SELECT EXISTS(SELECT 1 FROM quarantine WHERE device = ?1 AND dseq = ?2)")
-        .map_err(db)?
-        .query_row(params![id.device.0, id.seq as i64], |r| r.get(0))
-        .map_err(db)
-}
-
-enum Outcome {
-    Accepted,
-    Duplicate,
-    Refused(Refusal),
-}
-
-/// Judges one change and stores it (accepted) or quarantines it, in the caller's transaction.
-fn take(
-    tx: &Transaction<'_>,
-    schema: &Schema,
-    actor: &Actor,
-    change: &Change,
-    batch_village: Option<&String>,
-    now_ms: i64,
-) -> Result<Outcome, BackendError> {
-    if is_stored(tx, &change.id)? {
-        return Ok(Outcome::Duplicate);
-    }
-    let row = row_state(tx, &change.row)?;
-    let village = row
-        .as_ref()
-        .map(|r| r.0.clone())
-        .or_else(|| batch_village.cloned());
-    let mut register = load_register(tx, &change.row, &change.field)?;
-    let verdict = judge(
-        actor.user.role,
-        &actor.user.scope,
-        schema,
-        change,
-        village.as_deref(),
-        register.as_ref(),
-    );
-    let village = match verdict {
-        Ok(v) => v,
-        Err(refusal) => {
-            tx.prepare_cached("INSERT INTO quarantine(device, dseq, user_id, received_ms, code, reason, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-                .map_err(db)?
-                .execute(params![
-                    change.id.device.0,
-                    change.id.seq as i64,
-                    actor.user.id,
-                    now_ms,
-                    json(&refusal.code)?.trim_matches('"'),
-                    refusal.reason,
-                    json(change)?
-                ])
-                .map_err(db)?;
-            return Ok(Outcome::Refused(refusal));
+    for row in rows_to_load(changes) {
+        if let Some(village) = row_village(tx, &row)? {
+            loaded.rows.insert(row.clone(), RowInfo { village });
         }
-    };
-    tx.prepare_cached("INSERT INTO changes(device, dseq, row_table, row_id, field, village, user_id, received_ms, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
-        .map_err(db)?
-        .execute(params![
-            change.id.device.0,
-            change.id.seq as i64,
-            change.row.table,
-            change.row.id,
-            change.field,
+        let found = regs
+            .query_map(params![row.table, row.id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(db)?;
+        let mut map = std::collections::BTreeMap::new();
+        for f in found {
+            let (field, s) = f.map_err(db)?;
+            map.insert(field, parse::<Register>(&s)?);
+        }
+        if !map.is_empty() {
+            loaded.registers.insert(row, map);
+        }
+    }
+    Ok(loaded)
+}
+
+/// Writes a plan in the caller's transaction.
+fn write(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    plan: &Plan,
+    now_ms: i64,
+) -> Result<(), BackendError> {
+    let mut ins = tx
+        .prepare_cached("INSERT INTO changes(device, dseq, row_table, row_id, field, village, user_id, received_ms, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+        .map_err(db)?;
+    for (c, village) in &plan.accepted {
+        ins.execute(params![
+            c.id.device.0,
+            c.id.seq as i64,
+            c.row.table,
+            c.row.id,
+            c.field,
             village,
             actor.user.id,
             now_ms,
-            json(change)?
+            json(c)?
         ])
         .map_err(db)?;
-    if row.is_none() {
-        tx.prepare_cached("INSERT INTO rows(row_table, row_id, village) VALUES (?1, ?2, ?3)")
-            .map_err(db)?
-            .execute(params![change.row.table, change.row.id, village])
+    }
+    let mut quarantine = tx
+        .prepare_cached("INSERT INTO quarantine(device, dseq, user_id, received_ms, code, reason, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+        .map_err(db)?;
+    for (c, refusal) in &plan.refused {
+        quarantine
+            .execute(params![
+                c.id.device.0,
+                c.id.seq as i64,
+                actor.user.id,
+                now_ms,
+                json(&refusal.code)?.trim_matches('"'),
+                refusal.reason,
+                json(c)?
+            ])
             .map_err(db)?;
     }
-    let reg = register
-        .get_or_insert_with(|| Register::new(schema.rule(&change.row.table, &change.field)));
-    let was_conflicted = reg.heads().len() > 1;
-    reg.insert(Version::from_change(change));
-    tx.prepare_cached("INSERT OR REPLACE INTO registers(row_table, row_id, field, register) VALUES (?1, ?2, ?3, ?4)")
-        .map_err(db)?
-        .execute(params![change.row.table, change.row.id, change.field, json(&*reg)?])
+    let mut rows = tx
+        .prepare_cached("INSERT INTO rows(row_table, row_id, village) VALUES (?1, ?2, ?3)")
         .map_err(db)?;
-    let (deleted, conflicts) = row.as_ref().map_or((false, 0), |r| (r.1, r.2));
-    if change.field == ALIVE || was_conflicted || reg.heads().len() > 1 || deleted || conflicts > 0
-    {
-        refresh_conflicts(tx, &change.row, &village)?;
+    for (row, village) in &plan.new_rows {
+        rows.execute(params![row.table, row.id, village])
+            .map_err(db)?;
     }
-    Ok(Outcome::Accepted)
+    let mut regs = tx
+        .prepare_cached("INSERT OR REPLACE INTO registers(row_table, row_id, field, register) VALUES (?1, ?2, ?3, ?4)")
+        .map_err(db)?;
+    for (row, field, reg) in &plan.registers {
+        regs.execute(params![row.table, row.id, field, json(reg)?])
+            .map_err(db)?;
+    }
+    let mut clear = tx
+        .prepare_cached("DELETE FROM conflicts WHERE row_table = ?1 AND row_id = ?2")
+        .map_err(db)?;
+    let mut add = tx
+        .prepare_cached("INSERT INTO conflicts(row_table, row_id, field, village, body) VALUES (?1, ?2, ?3, ?4, ?5)")
+        .map_err(db)?;
+    let mut flags = tx
+        .prepare_cached(
+            "UPDATE rows SET deleted = ?3, conflicts = ?4 WHERE row_table = ?1 AND row_id = ?2",
+        )
+        .map_err(db)?;
+    for rc in &plan.conflicts {
+        clear
+            .execute(params![rc.row.table, rc.row.id])
+            .map_err(db)?;
+        for c in &rc.conflicts {
+            add.execute(params![
+                rc.row.table,
+                rc.row.id,
+                c.field,
+                rc.village,
+                json(c)?
+            ])
+            .map_err(db)?;
+        }
+        flags
+            .execute(params![
+                rc.row.table,
+                rc.row.id,
+                rc.deleted,
+                rc.conflicts.len() as i64
+            ])
+            .map_err(db)?;
+    }
+    Ok(())
 }
 
 fn advance_ack(tx: &Transaction<'_>, device: Uuid) -> Result<u64, BackendError> {
-    let mut through: i64 = tx
+    let before: i64 = tx
         .query_row(
             "SELECT through FROM device_acks WHERE device = ?1",
             params![device],
@@ -299,22 +279,23 @@ fn advance_ack(tx: &Transaction<'_>, device: Uuid) -> Result<u64, BackendError> 
         .optional()
         .map_err(db)?
         .unwrap_or(0);
-    loop {
-        let next = VersionId {
-            device: fangpin_sync::DeviceId(device),
-            seq: (through + 1) as u64,
-        };
-        if !is_stored(tx, &next)? {
-            break;
+    let mut failure = None;
+    let through = acknowledged_through(before as u64, |seq| match is_stored(tx, device, seq) {
+        Ok(b) => b,
+        Err(e) => {
+            failure = Some(e);
+            false
         }
-        through += 1;
+    });
+    if let Some(e) = failure {
+        return Err(e);
     }
     tx.execute(
         "INSERT OR REPLACE INTO device_acks(device, through) VALUES (?1, ?2)",
-        params![device, through],
+        params![device, through as i64],
     )
     .map_err(db)?;
-    Ok(through as u64)
+    Ok(through)
 }
 
 /// SQL for "village in scope" as ranges, with its parameters (index-friendly).
@@ -500,25 +481,12 @@ impl Backend for SqliteBackend {
     fn push(&self, actor: Actor, changes: Vec<Change>, now_ms: i64) -> Fut<'_, PushResponse> {
         self.run(move |c, schema| {
             let tx = c.transaction().map_err(db)?;
-            let villages = {
-                let known = |row: &RowKey| row_state(&tx, row).ok().flatten().map(|r| r.0);
-                batch_villages(&changes, known)
-            };
-            let (mut accepted, mut duplicates, mut refusals) = (0u32, 0u32, Vec::new());
-            for change in &changes {
-                match take(
-                    &tx,
-                    schema,
-                    &actor,
-                    change,
-                    villages.get(&change.row),
-                    now_ms,
-                )? {
-                    Outcome::Accepted => accepted += 1,
-                    Outcome::Duplicate => duplicates += 1,
-                    Outcome::Refused(r) => refusals.push(r),
-                }
-            }
+            let loaded = load(&tx, &changes)?;
+            let plan = plan_push(actor.user.role, &actor.user.scope, schema, &changes, loaded);
+            write(&tx, &actor, &plan, now_ms)?;
+            let accepted = plan.accepted.len() as u32;
+            let duplicates = plan.duplicates;
+            let refusals: Vec<_> = plan.refused.into_iter().map(|(_, r)| r).collect();
             let acknowledged_through = advance_ack(&tx, actor.device.id)?;
             tx.commit().map_err(db)?;
             Ok(PushResponse {
@@ -627,8 +595,8 @@ impl Backend for SqliteBackend {
     ) -> Fut<'_, Change> {
         self.run(move |c, schema| {
             let tx = c.transaction().map_err(db)?;
-            let (village, _, _) = row_state(&tx, &row)?
-                .filter(|(v, _, _)| actor.user.scope.contains(v))
+            row_village(&tx, &row)?
+                .filter(|v| actor.user.scope.contains(v))
                 .ok_or_else(|| BackendError::NotFound(format!("row {row}")))?;
             let open: bool = tx
                 .query_row(
@@ -689,11 +657,16 @@ impl Backend for SqliteBackend {
                 author: fangpin_sync::UserId(actor.user.id),
                 hlc: now_hlc(now_ms),
             };
-            match take(&tx, schema, &actor, &change, Some(&village), now_ms)? {
-                Outcome::Accepted => {}
-                Outcome::Refused(r) => return Err(BackendError::InvalidResolution(r.reason)),
-                Outcome::Duplicate => return Err(BackendError::Database("resolution id taken".into())),
+            let batch = [change.clone()];
+            let loaded = load(&tx, &batch)?;
+            let plan = plan_push(actor.user.role, &actor.user.scope, schema, &batch, loaded);
+            if let Some((_, r)) = plan.refused.first() {
+                return Err(BackendError::InvalidResolution(r.reason.clone()));
             }
+            if plan.accepted.is_empty() {
+                return Err(BackendError::Database("resolution id taken".into()));
+            }
+            write(&tx, &actor, &plan, now_ms)?;
             advance_ack(&tx, actor.device.id)?;
             tx.commit().map_err(db)?;
             Ok(change)

@@ -9,10 +9,13 @@
 
 pub mod auth;
 pub mod backend;
+#[cfg(feature = "testkit")]
+pub mod cluster;
 pub mod error;
 pub mod http;
 pub mod judge;
 pub mod model;
+pub mod plan;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 

@@ -1,0 +1,182 @@
+//! A throwaway PostgreSQL cluster for tests: Debian's postgresql package, `initdb` into a
+//! temporary folder as the non-root `postgres` user, started on a free loopback port, stopped
+//! and removed on drop.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A running throwaway cluster.
+pub struct Cluster {
+    dir: PathBuf,
+    bin: PathBuf,
+    port: u16,
+    as_postgres: bool,
+}
+
+fn pg_bin() -> Result<PathBuf, String> {
+    let root = Path::new("/usr/lib/postgresql");
+    let mut versions: Vec<PathBuf> = std::fs::read_dir(root)
+        .map_err(|e| {
+            format!(
+                "{}: {e} (install Debian's postgresql package)",
+                root.display()
+            )
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|p| p.join("initdb").exists())
+        .collect();
+    versions.sort();
+    versions
+        .pop()
+        .ok_or_else(|| "no PostgreSQL server binaries under /usr/lib/postgresql".into())
+}
+
+fn free_port() -> Result<u16, String> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false)
+}
+
+impl Cluster {
+    /// Creates and starts a cluster.
+    pub fn start() -> Result<Cluster, String> {
+        let bin = pg_bin()?;
+        let as_postgres = is_root();
+        let base = std::env::temp_dir().join(format!(
+            "fangpin-pg-{}-{}",
+            std::process::id(),
+            uuid::Uuid::now_v7()
+        ));
+        std::fs::create_dir_all(&base).map_err(|e| e.to_string())?;
+        let dir = base.join("data");
+        if as_postgres {
+            let ok = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&base)
+                .status()
+                .map_err(|e| e.to_string())?
+                .success();
+            if !ok {
+                return Err("chown to postgres failed".into());
+            }
+        }
+        let port = free_port()?;
+        let cluster = Cluster {
+            dir,
+            bin,
+            port,
+            as_postgres,
+        };
+        cluster.pg(
+            "initdb",
+            &[
+                "-D",
+                &cluster.dir_str(),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale",
+                "C",
+            ],
+        )?;
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            base.display()
+        );
+        let log = base.join("log");
+        cluster.pg(
+            "pg_ctl",
+            &[
+                "-D",
+                &cluster.dir_str(),
+                "-o",
+                &opts,
+                "-l",
+                &log.display().to_string(),
+                "-w",
+                "start",
+            ],
+        )?;
+        Ok(cluster)
+    }
+
+    fn dir_str(&self) -> String {
+        self.dir.display().to_string()
+    }
+
+    fn pg(&self, tool: &str, args: &[&str]) -> Result<(), String> {
+        let exe = self.bin.join(tool);
+        let out = if self.as_postgres {
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(&exe)
+                .args(args)
+                .output()
+        } else {
+            Command::new(&exe).args(args).output()
+        }
+        .map_err(|e| format!("{tool}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{tool} failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    }
+
+    /// The connection URL of the `postgres` database.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Creates a fresh database and returns its URL.
+    pub fn database(&self, name: &str) -> Result<String, String> {
+        let psql = self.bin.join("psql");
+        let out = Command::new(psql)
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                "-c",
+            ])
+            .arg(format!("CREATE DATABASE {name}"))
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        Ok(format!(
+            "postgres://postgres@127.0.0.1:{}/{name}",
+            self.port
+        ))
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self.pg(
+            "pg_ctl",
+            &["-D", &self.dir_str(), "-m", "immediate", "-w", "stop"],
+        );
+        if let Some(base) = self.dir.parent() {
+            let _ = std::fs::remove_dir_all(base);
+        }
+    }
+}
