@@ -16,7 +16,10 @@ fn today() -> NaiveDate {
 }
 
 fn device(n: u128) -> Writer {
-    Writer::new(DeviceId(Uuid::from_u128(n)), UserId(Uuid::from_u128(100 + n)))
+    Writer::new(
+        DeviceId(Uuid::from_u128(n)),
+        UserId(Uuid::from_u128(100 + n)),
+    )
 }
 
 /// The household split into synced rows: one row per section, one field per key, so two
@@ -24,9 +27,18 @@ fn device(n: u128) -> Writer {
 fn rows() -> [(RowKey, &'static str); 4] {
     [
         (RowKey::new("household", Uuid::from_u128(1)), "household"),
-        (RowKey::new("income_year", Uuid::from_u128(2)), "income.current"),
-        (RowKey::new("income_year", Uuid::from_u128(3)), "income.previous"),
-        (RowKey::new("basic_needs", Uuid::from_u128(4)), "basic_needs"),
+        (
+            RowKey::new("income_year", Uuid::from_u128(2)),
+            "income.current",
+        ),
+        (
+            RowKey::new("income_year", Uuid::from_u128(3)),
+            "income.previous",
+        ),
+        (
+            RowKey::new("basic_needs", Uuid::from_u128(4)),
+            "basic_needs",
+        ),
     ]
 }
 
@@ -41,12 +53,19 @@ fn import(replica: &mut Replica) -> Vec<Change> {
     let mut w = device(9);
     let mut out = Vec::new();
     for (row, path) in rows() {
-        let Value::Object(map) = section(&doc, path) else { panic!("{path} is an object") };
+        let Value::Object(map) = section(&doc, path) else {
+            panic!("{path} is an object")
+        };
         let fields: Vec<(&str, Value)> = map.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         out.extend(w.create(replica, &row, &fields, 1_000));
     }
     let holder = RowKey::new("member_list", Uuid::from_u128(5));
-    out.extend(w.create(replica, &holder, &[("members", doc["members"].clone())], 1_000));
+    out.extend(w.create(
+        replica,
+        &holder,
+        &[("members", doc["members"].clone())],
+        1_000,
+    ));
     out
 }
 
@@ -69,7 +88,10 @@ fn record(replica: &Replica) -> HouseholdRecord {
     }
     doc.insert("income".into(), Value::Object(income));
     let holder = RowKey::new("member_list", Uuid::from_u128(5));
-    doc.insert("members".into(), replica.value(&holder, "members").expect("members"));
+    doc.insert(
+        "members".into(),
+        replica.value(&holder, "members").expect("members"),
+    );
     serde_json::from_value(Value::Object(doc)).expect("a valid household record")
 }
 
@@ -98,18 +120,38 @@ fn two_cadres_edit_different_figures_and_the_merged_household_is_assessed_the_sa
     // Offline: one cadre finds the wage income fell; another records a large hospital bill.
     let current = RowKey::new("income_year", Uuid::from_u128(2));
     let (mut wa, mut wb) = (device(1), device(2));
-    wa.set(&mut a, &current, "wage_fen", json!(1_500_000), 2_000).expect("save");
-    wb.set(&mut b, &current, "medical_out_of_pocket_fen", json!(3_000_000), 2_000).expect("save");
+    wa.set(&mut a, &current, "wage_fen", json!(1_500_000), 2_000)
+        .expect("save");
+    wb.set(
+        &mut b,
+        &current,
+        "medical_out_of_pocket_fen",
+        json!(3_000_000),
+        2_000,
+    )
+    .expect("save");
     exchange(&mut [&mut a, &mut b]);
 
     assert!(a.conflicts().is_empty(), "different fields merge silently");
     assert_eq!(a.state_hash(), b.state_hash());
     let on_a = assess(&record(&a), &book, today()).expect("assessable");
     let on_b = assess(&record(&b), &book, today()).expect("assessable");
-    assert_eq!(on_a, on_b, "derived values agree because they are computed from the same inputs");
-    assert!(on_a.fired(RuleId::BelowLine), "wage fall takes the household below the line");
-    assert!(on_a.fired(RuleId::MedicalSpending), "the hospital bill is over the threshold");
-    assert_eq!(on_a.category.category, Some(MonitoringType::UnstableFormerlyPoor));
+    assert_eq!(
+        on_a, on_b,
+        "derived values agree because they are computed from the same inputs"
+    );
+    assert!(
+        on_a.fired(RuleId::BelowLine),
+        "wage fall takes the household below the line"
+    );
+    assert!(
+        on_a.fired(RuleId::MedicalSpending),
+        "the hospital bill is over the threshold"
+    );
+    assert_eq!(
+        on_a.category.category,
+        Some(MonitoringType::UnstableFormerlyPoor)
+    );
     assert!(on_a.income.net_income_fen < before.income.net_income_fen);
 }
 
@@ -123,22 +165,32 @@ fn a_conflicting_income_figure_is_assessed_with_the_provisional_winner_until_res
     }
     let current = RowKey::new("income_year", Uuid::from_u128(2));
     let (mut wa, mut wb) = (device(1), device(2));
-    wa.set(&mut a, &current, "wage_fen", json!(1_500_000), 2_000).expect("save");
-    wb.set(&mut b, &current, "wage_fen", json!(4_500_000), 3_000).expect("save");
+    wa.set(&mut a, &current, "wage_fen", json!(1_500_000), 2_000)
+        .expect("save");
+    wb.set(&mut b, &current, "wage_fen", json!(4_500_000), 3_000)
+        .expect("save");
     exchange(&mut [&mut a, &mut b]);
 
     let conflicts = a.conflicts();
     assert_eq!(conflicts.len(), 1);
     assert_eq!(conflicts[0].kind, ConflictKind::Value);
-    assert_eq!(conflicts, b.conflicts(), "the same conflict on every replica");
+    assert_eq!(
+        conflicts,
+        b.conflicts(),
+        "the same conflict on every replica"
+    );
     let book = PolicyBook::seed();
     let provisional = assess(&record(&a), &book, today()).expect("assessable");
-    assert!(!provisional.fired(RuleId::BelowLine), "the later clock's 45,000 yuan shows for now");
+    assert!(
+        !provisional.fired(RuleId::BelowLine),
+        "the later clock's 45,000 yuan shows for now"
+    );
 
     // The supervisor checks with the household and keeps the lower figure.
     let mut supervisor = device(3);
-    let resolution =
-        supervisor.set(&mut a, &current, "wage_fen", json!(1_500_000), 4_000).expect("resolve");
+    let resolution = supervisor
+        .set(&mut a, &current, "wage_fen", json!(1_500_000), 4_000)
+        .expect("resolve");
     assert_eq!(resolution.parents.len(), 2, "a resolution names every head");
     b.apply(&resolution);
     assert!(b.conflicts().is_empty());

@@ -17,6 +17,8 @@ use clap::{Args, Parser, Subcommand};
 use fangpin_domain::{assess_valid, FieldErrors, HouseholdRecord, PolicyBook};
 use serde::de::DeserializeOwned;
 
+mod service;
+
 /// The fangpin command line: tools for 防止返贫监测帮扶排查整改.
 #[derive(Debug, Parser)]
 #[command(name = "fangpin", version, about)]
@@ -31,6 +33,16 @@ enum Command {
     /// and drinking water, special groups; suggest a monitoring category,
     /// measures and risk types.
     Assess(AssessArgs),
+    /// Runs the sync service (and the console) over the database named by --db.
+    Serve(service::ServeArgs),
+    /// Manages accounts.
+    #[command(subcommand)]
+    User(service::UserCommand),
+    /// Manages enrolled devices.
+    #[command(subcommand)]
+    Device(service::DeviceCommand),
+    /// Fills an empty service database with a generated demo township.
+    Demo(service::DemoArgs),
 }
 
 #[derive(Debug, Args)]
@@ -94,7 +106,25 @@ fn report(err: &anyhow::Error) {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Assess(args) => assess_command(&args),
+        Command::Serve(args) => runtime()?.block_on(service::serve(args)),
+        Command::User(cmd) => runtime()?.block_on(service::user(cmd)),
+        Command::Device(cmd) => runtime()?.block_on(service::device(cmd)),
+        Command::Demo(args) => runtime()?.block_on(service::demo(args)),
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init()
+        .ok();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 fn assess_command(args: &AssessArgs) -> Result<()> {

@@ -1,0 +1,33 @@
+//! The device's encrypted local database: every synced record of the 防返贫 screening, the
+//! bookkeeping that lets it sync, and the drafts and photos that stay on the device.
+//!
+//! A [`Store`] is one SQLite database encrypted by SQLCipher (WAL mode, forward-only
+//! migrations by `PRAGMA user_version`) whose random key is wrapped under the user's passcode
+//! (Argon2id and XChaCha20-Poly1305, see [`key`]); a wrong passcode is counted and delays the
+//! next attempts, and changing the passcode re-wraps the key without touching the data.
+//! The merge engine of `fangpin-sync` stays the source of truth: the store keeps one
+//! serialised [`fangpin_sync::Register`] per field of every row, indexes every version, and
+//! recomputes a materialised current-value row per record (and its open conflicts) from the
+//! registers after every write, so the device merges exactly as the server does.
+//! A save is one transaction that writes the registers, the materialised row and the device's
+//! change log together; applying a pulled batch is one transaction that also saves the
+//! cursor, and applying it again changes nothing.
+//! docs/store.md describes the tables, the transactions and the key handling.
+
+pub mod check;
+pub mod error;
+pub mod key;
+pub mod local;
+mod materialise;
+pub mod migration;
+pub mod query;
+pub mod store;
+pub mod sync;
+
+pub use error::StoreError;
+pub use key::{key_path, Backoff, KdfParams};
+pub use local::{Attachment, Draft};
+pub use migration::SCHEMA_VERSION;
+pub use query::{HouseholdDetail, HouseholdSearch, HouseholdSummary, RowView};
+pub use store::{DeviceIdentity, Durability, Edit, Store, StoreOptions};
+pub use sync::{PullOutcome, StoredRefusal};

@@ -1,0 +1,225 @@
+//! The schema and its forward-only migrations, numbered by `PRAGMA user_version`.
+//!
+//! A migration is never edited once released: a change is a new migration at the end.
+//! Each runs in its own transaction together with the version bump, so a crash leaves the
+//! database at the version before or after it.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::StoreError;
+use crate::materialise::{self, Columns};
+
+/// Version 1: the synced records, the sync bookkeeping and attachments.
+const V1: &str = r#"
+CREATE TABLE device (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    device_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    next_seq INTEGER NOT NULL,
+    clock TEXT NOT NULL,
+    pull_cursor INTEGER NOT NULL DEFAULT 0,
+    acknowledged_through INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE version (
+    device TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    tbl TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    PRIMARY KEY (device, seq)
+) WITHOUT ROWID;
+CREATE INDEX version_row ON version (tbl, row_id);
+CREATE TABLE register (
+    tbl TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tbl, row_id, field)
+) WITHOUT ROWID;
+CREATE TABLE conflict (
+    tbl TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    household_id TEXT,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tbl, row_id, field)
+) WITHOUT ROWID;
+CREATE INDEX conflict_household ON conflict (household_id);
+CREATE TABLE change_log (
+    seq INTEGER PRIMARY KEY,
+    body TEXT NOT NULL,
+    recorded_ms INTEGER NOT NULL,
+    acknowledged INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX change_log_pending ON change_log (seq) WHERE acknowledged = 0;
+CREATE TABLE refusal (
+    device TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    tbl TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    code TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    received_ms INTEGER NOT NULL,
+    PRIMARY KEY (device, seq)
+) WITHOUT ROWID;
+CREATE TABLE clock_flag (
+    device TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    ahead_ms INTEGER NOT NULL,
+    PRIMARY KEY (device, seq)
+) WITHOUT ROWID;
+CREATE TABLE attachment (
+    hash TEXT PRIMARY KEY,
+    mime TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    bytes BLOB,
+    path TEXT,
+    created_ms INTEGER NOT NULL,
+    uploaded INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE household (
+    id TEXT PRIMARY KEY, alive INTEGER NOT NULL, household_id TEXT, data TEXT NOT NULL,
+    conflicted INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+    village_code TEXT, group_name TEXT, hubianhao TEXT, head_name TEXT, head_id_number TEXT,
+    household_type TEXT, monitoring_type TEXT
+);
+CREATE INDEX household_village ON household (village_code, group_name, hubianhao);
+CREATE INDEX household_hubianhao ON household (hubianhao);
+CREATE INDEX household_head_id ON household (head_id_number);
+CREATE TABLE member (
+    id TEXT PRIMARY KEY, alive INTEGER NOT NULL, household_id TEXT, data TEXT NOT NULL,
+    conflicted INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+    name TEXT, id_number TEXT, relation TEXT
+);
+CREATE INDEX member_household ON member (household_id);
+CREATE INDEX member_id_number ON member (id_number);
+CREATE INDEX member_name ON member (name, household_id);
+CREATE TABLE income_year (
+    id TEXT PRIMARY KEY, alive INTEGER NOT NULL, household_id TEXT, data TEXT NOT NULL,
+    conflicted INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+    year INTEGER
+);
+CREATE INDEX income_year_household ON income_year (household_id, year);
+CREATE TABLE indicator (
+    id TEXT PRIMARY KEY, alive INTEGER NOT NULL, household_id TEXT, data TEXT NOT NULL,
+    conflicted INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+    indicator TEXT, status TEXT
+);
+CREATE INDEX indicator_household ON indicator (household_id);
+CREATE TABLE risk (
+    id TEXT PRIMARY KEY, alive INTEGER NOT NULL, household_id TEXT, data TEXT NOT NULL,
+    conflicted INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+    risk_type TEXT
+);
+CREATE INDEX risk_household ON risk (household_id);
+CREATE TABLE measure (
+    id TEXT PRIMARY KEY, alive INTEGER NOT NULL, household_id TEXT, data TEXT NOT NULL,
+    conflicted INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+    kind TEXT, status TEXT
+);
+CREATE INDEX measure_household ON measure (household_id);
+CREATE TABLE visit (
+    id TEXT PRIMARY KEY, alive INTEGER NOT NULL, household_id TEXT, data TEXT NOT NULL,
+    conflicted INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+    visited_on TEXT
+);
+CREATE INDEX visit_household ON visit (household_id, visited_on);
+CREATE TABLE ledger_item (
+    id TEXT PRIMARY KEY, alive INTEGER NOT NULL, household_id TEXT, data TEXT NOT NULL,
+    conflicted INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+    village_code TEXT, status_state TEXT, status_round INTEGER, deadline TEXT
+);
+CREATE INDEX ledger_item_household ON ledger_item (household_id);
+CREATE INDEX ledger_item_status ON ledger_item (status_state, deadline);
+CREATE TABLE procedure (
+    id TEXT PRIMARY KEY, alive INTEGER NOT NULL, household_id TEXT, data TEXT NOT NULL,
+    conflicted INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+    kind TEXT
+);
+CREATE INDEX procedure_household ON procedure (household_id);
+CREATE TABLE warning (
+    id TEXT PRIMARY KEY, alive INTEGER NOT NULL, household_id TEXT, data TEXT NOT NULL,
+    conflicted INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+    village_code TEXT, kind TEXT, state TEXT, raised_on TEXT
+);
+CREATE INDEX warning_household ON warning (household_id);
+CREATE INDEX warning_state ON warning (state, village_code);
+CREATE TABLE verification_task (
+    id TEXT PRIMARY KEY, alive INTEGER NOT NULL, household_id TEXT, data TEXT NOT NULL,
+    conflicted INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+    village_code TEXT, assignee TEXT, state TEXT, due_on TEXT
+);
+CREATE INDEX verification_task_household ON verification_task (household_id);
+CREATE INDEX verification_task_state ON verification_task (state, due_on);
+"#;
+
+/// Version 2: drafts of half-filled forms; search by the last digits of an identity number
+/// (the number reversed, so the last digits are an indexed prefix), backfilled from the
+/// registers; and member indexes that cover the name and number searches.
+const V2: &str = r#"
+CREATE TABLE draft (
+    form_id TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL
+);
+ALTER TABLE household ADD COLUMN head_id_rev TEXT;
+ALTER TABLE member ADD COLUMN id_rev TEXT;
+CREATE INDEX household_head_id_rev ON household (head_id_rev);
+CREATE INDEX member_id_rev ON member (id_rev);
+DROP INDEX member_name;
+CREATE INDEX member_search ON member (name, alive, household_id);
+"#;
+
+/// One migration: its SQL, then the tables whose materialised rows it recomputes from the
+/// registers (for new derived columns).
+struct Migration {
+    sql: &'static str,
+    rematerialise: &'static [&'static str],
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        sql: V1,
+        rematerialise: &[],
+    },
+    Migration {
+        sql: V2,
+        rematerialise: &["household", "member"],
+    },
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The database's schema version.
+pub(crate) fn version(conn: &Connection) -> Result<u32, StoreError> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+}
+
+/// Brings the database forward to `target`, one transaction per migration.
+pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<(), StoreError> {
+    let found = version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for v in found..target.min(SCHEMA_VERSION) {
+        let m = &MIGRATIONS[v as usize];
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(m.sql)?;
+        if !m.rematerialise.is_empty() {
+            let cols = Columns::read(&tx)?;
+            for table in m.rematerialise {
+                materialise::rebuild_table(&tx, &cols, table)?;
+            }
+        }
+        tx.pragma_update(None, "user_version", v + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

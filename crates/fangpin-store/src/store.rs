@@ -1,0 +1,673 @@
+//! Opening, creating and locking the store, and the device's own writes.
+
+use std::path::{Path, PathBuf};
+
+use fangpin_sync::replica::validate;
+use fangpin_sync::{
+    Change, DeviceId, HlcClock, LedgerStatus, Op, Register, RowKey, Schema, UserId, Value,
+    VersionId, WriteError, ALIVE,
+};
+use fangpin_sync::{FieldRule, Version};
+use rusqlite::{params, Connection, Transaction, TransactionBehavior};
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::key::{self, Backoff, KdfParams, KeyFile};
+use crate::materialise::{self, Columns, RowRegisters};
+use crate::migration::{self, SCHEMA_VERSION};
+
+/// How hard a commit waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `synchronous = FULL`: a committed save survives a power cut too.
+    #[default]
+    Full,
+    /// `synchronous = NORMAL`: a committed save survives the app being killed; a power cut may
+    /// lose the last saves but never leaves a half-written one.
+    Normal,
+}
+
+/// How a store is opened.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// Argon2id cost used when a passcode is (re)wrapped; opening uses the key file's own.
+    pub kdf: KdfParams,
+    /// The delay after wrong passcodes.
+    pub backoff: Backoff,
+    /// Commit durability.
+    pub durability: Durability,
+    /// Test support: stop migrating at this schema version (fixture generation only).
+    #[doc(hidden)]
+    pub schema_version: Option<u32>,
+}
+
+impl StoreOptions {
+    /// Cheap Argon2 parameters: for tests only.
+    pub fn insecure_for_tests() -> Self {
+        Self {
+            kdf: KdfParams::INSECURE_FOR_TESTS,
+            ..Self::default()
+        }
+    }
+}
+
+/// Who writes through this store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceIdentity {
+    /// The device, made at enrolment.
+    pub device: DeviceId,
+    /// The user signed in.
+    pub user: UserId,
+}
+
+/// The device's encrypted database. One connection, owned; see the crate documentation.
+pub struct Store {
+    pub(crate) conn: Connection,
+    pub(crate) ctx: Ctx,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// What the write paths need besides the connection.
+pub(crate) struct Ctx {
+    pub schema: Schema,
+    pub cols: Columns,
+    pub identity: DeviceIdentity,
+}
+
+/// The device row: identity, sequence, clock and cursors.
+pub(crate) struct DeviceRow {
+    pub identity: DeviceIdentity,
+    pub next_seq: u64,
+    pub clock: HlcClock,
+    pub pull_cursor: u64,
+}
+
+pub(crate) fn load_device(conn: &Connection) -> Result<DeviceRow, StoreError> {
+    let (d, u, next_seq, clock, cursor): (String, String, i64, String, i64) = conn
+        .prepare_cached(
+            "SELECT device_id, user_id, next_seq, clock, pull_cursor FROM device WHERE id = 1",
+        )?
+        .query_row([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?;
+    let uuid = |s: &str| {
+        Uuid::parse_str(s).map_err(|e| StoreError::NotADatabase(format!("device row: {e}")))
+    };
+    Ok(DeviceRow {
+        identity: DeviceIdentity {
+            device: DeviceId(uuid(&d)?),
+            user: UserId(uuid(&u)?),
+        },
+        next_seq: u64::try_from(next_seq).unwrap_or(1),
+        clock: serde_json::from_str(&clock)?,
+        pull_cursor: u64::try_from(cursor).unwrap_or(0),
+    })
+}
+
+pub(crate) fn save_device(conn: &Connection, d: &DeviceRow) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE device SET next_seq = ?1, clock = ?2, pull_cursor = ?3 WHERE id = 1",
+    )?
+    .execute(params![
+        i64::try_from(d.next_seq).unwrap_or(i64::MAX),
+        serde_json::to_string(&d.clock)?,
+        i64::try_from(d.pull_cursor).unwrap_or(i64::MAX)
+    ])?;
+    Ok(())
+}
+
+fn wal_path(db: &Path, suffix: &str) -> PathBuf {
+    let mut s = db.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+fn connect(path: &Path, key: &key::DbKey, opts: &StoreOptions) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.execute_batch(&key::key_pragma(key))?;
+    // The first read is where a wrong key shows.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|e| StoreError::NotADatabase(e.to_string()))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::NotADatabase(format!("journal mode {mode}")));
+    }
+    conn.execute_batch(match opts.durability {
+        Durability::Full => "PRAGMA synchronous = FULL;",
+        Durability::Normal => "PRAGMA synchronous = NORMAL;",
+    })?;
+    conn.execute_batch(
+        "PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -16000;",
+    )?;
+    // Every query shape of the screens and the write paths stays prepared.
+    conn.set_prepared_statement_cache_capacity(256);
+    Ok(conn)
+}
+
+impl Store {
+    /// Creates a new store at `path` (and its key file at `path.key`) for a device and user,
+    /// with a random database key wrapped under `passcode`.
+    pub fn init(
+        path: &Path,
+        passcode: &str,
+        identity: DeviceIdentity,
+        opts: &StoreOptions,
+    ) -> Result<Store, StoreError> {
+        let key_path = key::key_path(path);
+        if key_path.exists() {
+            return Err(StoreError::AlreadyExists(path.to_owned()));
+        }
+        // A database without a key file is an abandoned creation: its key is lost.
+        for p in [
+            path.to_owned(),
+            wal_path(path, "-wal"),
+            wal_path(path, "-shm"),
+        ] {
+            if p.exists() {
+                std::fs::remove_file(p)?;
+            }
+        }
+        let (file, key) = KeyFile::create(passcode, opts.kdf)?;
+        let mut conn = connect(path, &key, opts)?;
+        migration::migrate(&mut conn, opts.schema_version.unwrap_or(SCHEMA_VERSION))?;
+        conn.execute(
+            "INSERT INTO device (id, device_id, user_id, next_seq, clock) VALUES (1, ?1, ?2, 1, ?3)",
+            params![
+                identity.device.0.to_string(),
+                identity.user.0.to_string(),
+                serde_json::to_string(&HlcClock::default())?
+            ],
+        )?;
+        file.write(&key_path)?;
+        Self::finish_open(conn, path)
+    }
+
+    /// Opens the store at `path` with the user's passcode at time `now_ms` (ms since the
+    /// epoch), migrating it forward. A wrong passcode is counted and delays later attempts.
+    pub fn open(
+        path: &Path,
+        passcode: &str,
+        opts: &StoreOptions,
+        now_ms: u64,
+    ) -> Result<Store, StoreError> {
+        let key_path = key::key_path(path);
+        let (_, key) = key::unlock(&key_path, passcode, now_ms, &opts.backoff)?;
+        if !path.exists() {
+            return Err(StoreError::NotFound(path.to_owned()));
+        }
+        let mut conn = connect(path, &key, opts)?;
+        drop(key);
+        migration::migrate(&mut conn, opts.schema_version.unwrap_or(SCHEMA_VERSION))?;
+        Self::finish_open(conn, path)
+    }
+
+    fn finish_open(conn: Connection, path: &Path) -> Result<Store, StoreError> {
+        let cols = Columns::read(&conn)?;
+        let identity = load_device(&conn)?.identity;
+        Ok(Store {
+            conn,
+            ctx: Ctx {
+                schema: Schema::fangpin(),
+                cols,
+                identity,
+            },
+            path: path.to_owned(),
+        })
+    }
+
+    /// Re-wraps the database key of the store at `path` under a new passcode; the data is not
+    /// rewritten. The old passcode is checked like any attempt. Works whether the store is
+    /// open or not.
+    pub fn change_passcode(
+        path: &Path,
+        old: &str,
+        new: &str,
+        opts: &StoreOptions,
+        now_ms: u64,
+    ) -> Result<(), StoreError> {
+        key::change_passcode(
+            &key::key_path(path),
+            old,
+            new,
+            opts.kdf,
+            now_ms,
+            &opts.backoff,
+        )
+    }
+
+    /// Locks the app: closes the connection. The database key was wiped from this process's
+    /// memory when the store was opened; SQLCipher wipes its copy when the connection closes.
+    pub fn lock(self) -> Result<(), StoreError> {
+        self.conn.close().map_err(|(_, e)| StoreError::Sqlite(e))
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The device and user this store writes as.
+    pub fn identity(&self) -> DeviceIdentity {
+        self.ctx.identity
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        migration::version(&self.conn)
+    }
+
+    /// Runs `f` in one transaction: every write it makes, with its change-log entries, commits
+    /// together or not at all. Returns `f`'s result and the changes made, in order.
+    pub fn edit<T>(
+        &mut self,
+        wall_ms: u64,
+        f: impl FnOnce(&mut Edit<'_>) -> Result<T, StoreError>,
+    ) -> Result<(T, Vec<Change>), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let dev = load_device(&tx)?;
+        let mut edit = Edit {
+            tx: &tx,
+            ctx: &self.ctx,
+            dev,
+            wall_ms,
+            changes: Vec::new(),
+        };
+        let out = f(&mut edit)?;
+        let Edit { dev, changes, .. } = edit;
+        if !changes.is_empty() {
+            save_device(&tx, &dev)?;
+        }
+        tx.commit()?;
+        Ok((out, changes))
+    }
+
+    /// Creates a row: marks it alive and sets its first fields.
+    pub fn create(
+        &mut self,
+        row: &RowKey,
+        fields: &[(&str, Value)],
+        wall_ms: u64,
+    ) -> Result<Vec<Change>, StoreError> {
+        Ok(self.edit(wall_ms, |e| e.create(row, fields))?.1)
+    }
+
+    /// Saves fields of a live row; only fields whose value changed are written. Writing a
+    /// field in conflict resolves it. A ledger status given here becomes a transition.
+    pub fn save(
+        &mut self,
+        row: &RowKey,
+        fields: &[(&str, Value)],
+        wall_ms: u64,
+    ) -> Result<Vec<Change>, StoreError> {
+        Ok(self.edit(wall_ms, |e| e.save(row, fields))?.1)
+    }
+
+    /// Deletes a row, covering the heads of its other fields.
+    pub fn delete(&mut self, row: &RowKey, wall_ms: u64) -> Result<Change, StoreError> {
+        Ok(self.edit(wall_ms, |e| e.delete(row))?.0)
+    }
+
+    /// Restores a deleted row (keeping edits made concurrently with the delete).
+    pub fn restore(&mut self, row: &RowKey, wall_ms: u64) -> Result<Change, StoreError> {
+        Ok(self.edit(wall_ms, |e| e.restore(row))?.0)
+    }
+
+    /// Moves a ledger status.
+    pub fn transition(
+        &mut self,
+        row: &RowKey,
+        field: &str,
+        to: LedgerStatus,
+        wall_ms: u64,
+    ) -> Result<Change, StoreError> {
+        Ok(self.edit(wall_ms, |e| e.transition(row, field, to))?.0)
+    }
+
+    /// Resolves a status conflict by picking one of the competing statuses.
+    pub fn resolve_status(
+        &mut self,
+        row: &RowKey,
+        field: &str,
+        pick: LedgerStatus,
+        wall_ms: u64,
+    ) -> Result<Change, StoreError> {
+        Ok(self
+            .edit(wall_ms, |e| e.resolve_status(row, field, pick))?
+            .0)
+    }
+
+    /// Appends an entry (a visit note, a progress note, a procedure step).
+    pub fn append(
+        &mut self,
+        row: &RowKey,
+        field: &str,
+        value: Value,
+        wall_ms: u64,
+    ) -> Result<Change, StoreError> {
+        Ok(self.edit(wall_ms, |e| e.append(row, field, value))?.0)
+    }
+}
+
+/// The writes of one transaction; see [`Store::edit`].
+pub struct Edit<'a> {
+    tx: &'a Transaction<'a>,
+    ctx: &'a Ctx,
+    dev: DeviceRow,
+    wall_ms: u64,
+    changes: Vec<Change>,
+}
+
+/// One row being written: its registers and the changes made to it.
+struct RowWrite<'k> {
+    key: &'k RowKey,
+    regs: RowRegisters,
+    made: Vec<Change>,
+}
+
+impl RowWrite<'_> {
+    fn reg(&self, field: &str) -> Option<&Register> {
+        self.regs
+            .binary_search_by(|(n, _)| n.as_str().cmp(field))
+            .ok()
+            .map(|i| &self.regs[i].1)
+    }
+
+    fn heads(&self, field: &str) -> Vec<VersionId> {
+        self.reg(field)
+            .map(|r| r.heads().to_vec())
+            .unwrap_or_default()
+    }
+
+    fn exists(&self) -> bool {
+        self.reg(ALIVE).is_some()
+    }
+
+    fn alive(&self) -> bool {
+        self.reg(ALIVE)
+            .and_then(Register::view)
+            .is_some_and(|v| v.value == Value::Bool(true))
+    }
+
+    fn require_alive(&self) -> Result<(), StoreError> {
+        if !self.exists() {
+            return Err(StoreError::NoSuchRow(self.key.clone()));
+        }
+        if !self.alive() {
+            return Err(WriteError::Deleted(self.key.to_string()).into());
+        }
+        Ok(())
+    }
+}
+
+impl Edit<'_> {
+    fn begin<'k>(&self, key: &'k RowKey) -> Result<RowWrite<'k>, StoreError> {
+        Ok(RowWrite {
+            key,
+            regs: materialise::load_row(self.tx, key)?,
+            made: Vec::new(),
+        })
+    }
+
+    /// Makes, validates and merges one change into the row being written.
+    fn add(
+        &mut self,
+        w: &mut RowWrite<'_>,
+        field: &str,
+        op: Op,
+        parents: Vec<VersionId>,
+        covers: Vec<VersionId>,
+    ) -> Result<(), StoreError> {
+        let id = VersionId {
+            device: self.dev.identity.device,
+            seq: self.dev.next_seq,
+        };
+        let rule = self.ctx.schema.rule(&w.key.table, field);
+        let mut change = Change {
+            id,
+            row: w.key.clone(),
+            field: field.to_owned(),
+            op,
+            parents,
+            covers,
+            author: self.dev.identity.user,
+            hlc: Default::default(),
+        };
+        validate(w.reg(field), rule, &change)?;
+        change.hlc = self.dev.clock.tick(self.wall_ms);
+        self.dev.next_seq += 1;
+        let at = match w.regs.binary_search_by(|(n, _)| n.as_str().cmp(field)) {
+            Ok(i) => i,
+            Err(i) => {
+                w.regs.insert(i, (field.to_owned(), Register::new(rule)));
+                i
+            }
+        };
+        w.regs[at].1.insert(Version::from_change(&change));
+        w.made.push(change);
+        Ok(())
+    }
+
+    /// Writes the row's new versions, registers, change-log entries, materialised row and
+    /// conflicts.
+    fn finish(&mut self, w: RowWrite<'_>) -> Result<Vec<Change>, StoreError> {
+        if w.made.is_empty() {
+            return Ok(Vec::new());
+        }
+        let device = self.dev.identity.device.0.to_string();
+        let row_id = w.key.id.to_string();
+        let mut version = self.tx.prepare_cached(
+            "INSERT INTO version (device, seq, tbl, row_id, field) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let mut log = self.tx.prepare_cached(
+            "INSERT INTO change_log (seq, body, recorded_ms) VALUES (?1, ?2, ?3)",
+        )?;
+        let wall = i64::try_from(self.wall_ms).unwrap_or(i64::MAX);
+        let mut fields: Vec<&str> = Vec::new();
+        for c in &w.made {
+            let seq = i64::try_from(c.id.seq).unwrap_or(i64::MAX);
+            version.execute(params![device, seq, w.key.table, row_id, c.field])?;
+            log.execute(params![seq, serde_json::to_string(c)?, wall])?;
+            if !fields.contains(&c.field.as_str()) {
+                fields.push(&c.field);
+            }
+        }
+        for f in fields {
+            if let Some(reg) = w.reg(f) {
+                materialise::save_register(self.tx, w.key, f, reg)?;
+            }
+        }
+        materialise::write_row(self.tx, &self.ctx.cols, w.key, &w.regs)?;
+        self.changes.extend(w.made.iter().cloned());
+        Ok(w.made)
+    }
+
+    /// The op that writes `value` to `field` of the row, given its rule.
+    fn op_for(&self, w: &RowWrite<'_>, field: &str, value: &Value) -> Result<Op, StoreError> {
+        Ok(match self.ctx.schema.rule(&w.key.table, field) {
+            FieldRule::Register => Op::Set {
+                value: value.clone(),
+            },
+            FieldRule::AppendLog => Op::Append {
+                value: value.clone(),
+            },
+            FieldRule::Status => {
+                let to: LedgerStatus = serde_json::from_value(value.clone())?;
+                Op::Transition {
+                    from: current_status(w, field),
+                    to,
+                }
+            }
+        })
+    }
+
+    /// See [`Store::create`].
+    pub fn create(
+        &mut self,
+        row: &RowKey,
+        fields: &[(&str, Value)],
+    ) -> Result<Vec<Change>, StoreError> {
+        let mut w = self.begin(row)?;
+        if w.exists() {
+            return Err(StoreError::RowExists(row.clone()));
+        }
+        self.add(
+            &mut w,
+            ALIVE,
+            Op::Set {
+                value: Value::Bool(true),
+            },
+            Vec::new(),
+            Vec::new(),
+        )?;
+        for (field, value) in fields {
+            if *field == ALIVE {
+                return Err(StoreError::AliveField);
+            }
+            let op = self.op_for(&w, field, value)?;
+            let parents = if matches!(op, Op::Append { .. }) {
+                Vec::new()
+            } else {
+                w.heads(field)
+            };
+            self.add(&mut w, field, op, parents, Vec::new())?;
+        }
+        self.finish(w)
+    }
+
+    /// See [`Store::save`].
+    pub fn save(
+        &mut self,
+        row: &RowKey,
+        fields: &[(&str, Value)],
+    ) -> Result<Vec<Change>, StoreError> {
+        let mut w = self.begin(row)?;
+        w.require_alive()?;
+        for (field, value) in fields {
+            if *field == ALIVE {
+                return Err(StoreError::AliveField);
+            }
+            if self.ctx.schema.rule(&row.table, field) == FieldRule::AppendLog {
+                // An append-log field is appended to, never overwritten.
+                self.add(
+                    &mut w,
+                    field,
+                    Op::Append {
+                        value: value.clone(),
+                    },
+                    vec![],
+                    vec![],
+                )?;
+                continue;
+            }
+            let view = w.reg(field).and_then(Register::view);
+            if view
+                .as_ref()
+                .is_some_and(|v| v.conflict.is_none() && &v.value == value)
+            {
+                continue;
+            }
+            let op = self.op_for(&w, field, value)?;
+            let parents = w.heads(field);
+            self.add(&mut w, field, op, parents, Vec::new())?;
+        }
+        self.finish(w)
+    }
+
+    /// See [`Store::delete`].
+    pub fn delete(&mut self, row: &RowKey) -> Result<Change, StoreError> {
+        let mut w = self.begin(row)?;
+        if !w.exists() {
+            return Err(StoreError::NoSuchRow(row.clone()));
+        }
+        let mut covers: Vec<VersionId> = w
+            .regs
+            .iter()
+            .filter(|(n, r)| n != ALIVE && r.rule != FieldRule::AppendLog)
+            .flat_map(|(_, r)| r.heads().iter().copied())
+            .collect();
+        covers.sort();
+        let parents = w.heads(ALIVE);
+        let value = Value::Bool(false);
+        self.add(&mut w, ALIVE, Op::Set { value }, parents, covers)?;
+        one(self.finish(w)?)
+    }
+
+    /// See [`Store::restore`].
+    pub fn restore(&mut self, row: &RowKey) -> Result<Change, StoreError> {
+        let mut w = self.begin(row)?;
+        if !w.exists() {
+            return Err(StoreError::NoSuchRow(row.clone()));
+        }
+        let parents = w.heads(ALIVE);
+        let value = Value::Bool(true);
+        self.add(&mut w, ALIVE, Op::Set { value }, parents, Vec::new())?;
+        one(self.finish(w)?)
+    }
+
+    /// See [`Store::transition`].
+    pub fn transition(
+        &mut self,
+        row: &RowKey,
+        field: &str,
+        to: LedgerStatus,
+    ) -> Result<Change, StoreError> {
+        let mut w = self.begin(row)?;
+        w.require_alive()?;
+        let from = current_status(&w, field);
+        LedgerStatus::check(from, to).map_err(WriteError::from)?;
+        let parents = w.heads(field);
+        self.add(&mut w, field, Op::Transition { from, to }, parents, vec![])?;
+        one(self.finish(w)?)
+    }
+
+    /// See [`Store::resolve_status`].
+    pub fn resolve_status(
+        &mut self,
+        row: &RowKey,
+        field: &str,
+        pick: LedgerStatus,
+    ) -> Result<Change, StoreError> {
+        let mut w = self.begin(row)?;
+        w.require_alive()?;
+        let from = current_status(&w, field);
+        let parents = w.heads(field);
+        let op = Op::Transition { from, to: pick };
+        self.add(&mut w, field, op, parents, vec![])?;
+        one(self.finish(w)?)
+    }
+
+    /// See [`Store::append`].
+    pub fn append(
+        &mut self,
+        row: &RowKey,
+        field: &str,
+        value: Value,
+    ) -> Result<Change, StoreError> {
+        let mut w = self.begin(row)?;
+        w.require_alive()?;
+        self.add(&mut w, field, Op::Append { value }, vec![], vec![])?;
+        one(self.finish(w)?)
+    }
+}
+
+fn current_status(w: &RowWrite<'_>, field: &str) -> Option<LedgerStatus> {
+    w.reg(field)
+        .and_then(Register::view)
+        .and_then(|v| serde_json::from_value(v.value).ok())
+}
+
+fn one(mut changes: Vec<Change>) -> Result<Change, StoreError> {
+    changes
+        .pop()
+        .ok_or_else(|| StoreError::NotADatabase("a write made no change".into()))
+}
