@@ -45,12 +45,27 @@ pub struct ServeArgs {
     /// The address to listen on; port 0 picks a free port (the chosen address is printed).
     #[arg(long, default_value = "127.0.0.1:8750")]
     listen: SocketAddr,
+    /// How long a console session lasts, in seconds.
+    #[arg(long, default_value_t = 12 * 3600)]
+    console_ttl_secs: i64,
+    /// How long a field device's credential lasts, in days.
+    #[arg(long, default_value_t = 365)]
+    device_ttl_days: i64,
+    /// The largest request body, in bytes.
+    #[arg(long, default_value_t = 16 * 1024 * 1024)]
+    max_body: usize,
 }
 
 /// Runs the service until interrupted.
 pub async fn serve(args: ServeArgs) -> Result<()> {
     let backend = open(&args.db).await?;
-    let state = AppState::new(backend, Settings::default());
+    let settings = Settings {
+        console_ttl_ms: args.console_ttl_secs * 1000,
+        device_ttl_ms: args.device_ttl_days * 24 * 3600 * 1000,
+        max_body: args.max_body,
+        ..Settings::default()
+    };
+    let state = AppState::new(backend, settings);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;

@@ -632,12 +632,25 @@ impl Backend for PostgresBackend {
                     change: parse(r.get(1))?,
                 });
             }
-            tx.commit().await.map_err(db)?;
             let more = changes.len() > limit as usize;
             changes.truncate(limit as usize);
             let next_cursor = changes.last().map_or(from as u64, |s| s.seq);
+            let remaining = if more {
+                let after = next_cursor as i64;
+                let (sql, args) = scope_sql(&scope, "village", 2);
+                let n: i64 = tx
+                    .query_one(&format!("SELECT COUNT(*) FROM changes WHERE seq > $1 AND {sql}"), &params(&[&after], &args))
+                    .await
+                    .map_err(db)?
+                    .get(0);
+                n as u64
+            } else {
+                0
+            };
+            tx.commit().await.map_err(db)?;
             let mut resp = PullResponse::new(changes, removed_rows, next_cursor, more);
             resp.reset = reset;
+            resp.remaining = remaining;
             Ok(resp)
         })
     }

@@ -578,9 +578,23 @@ impl Backend for SqliteBackend {
             let more = changes.len() > limit as usize;
             changes.truncate(limit as usize);
             let next_cursor = changes.last().map_or(from, |s| s.seq);
+            let remaining = if more {
+                let (sql, args) = scope_sql(&scope, "village");
+                let mut all: Vec<rusqlite::types::Value> = vec![(next_cursor as i64).into()];
+                all.extend(args.into_iter().map(rusqlite::types::Value::from));
+                tx.query_row(
+                    &format!("SELECT COUNT(*) FROM changes WHERE seq > ? AND {sql}"),
+                    rusqlite::params_from_iter(all.iter()),
+                    |r| r.get::<_, i64>(0),
+                )
+                .map_err(db)? as u64
+            } else {
+                0
+            };
             tx.commit().map_err(db)?;
             let mut resp = PullResponse::new(changes, removed_rows, next_cursor, more);
             resp.reset = reset;
+            resp.remaining = remaining;
             Ok(resp)
         })
     }

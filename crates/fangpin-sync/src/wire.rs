@@ -230,6 +230,9 @@ pub struct PullResponse {
     pub reset: bool,
     /// Whether more changes wait beyond this batch.
     pub more: bool,
+    /// How many changes wait beyond this batch (for progress; 0 when none).
+    #[serde(default)]
+    pub remaining: u64,
     /// [`checksum`] of the changes.
     pub checksum: String,
 }
@@ -250,6 +253,7 @@ impl PullResponse {
             next_cursor,
             reset: false,
             more,
+            remaining: 0,
             checksum,
         }
     }

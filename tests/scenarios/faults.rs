@@ -1,0 +1,161 @@
+//! Faults: the service killed with SIGKILL at random points during pushes and pulls, then
+//! restarted; a connection cut mid-batch; a corrupted batch. Nothing is lost, nothing is
+//! applied twice, and the device resumes.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use fangpin_scenarios::device::{now_ms, Device};
+use fangpin_scenarios::proxy::{self, Faults};
+use fangpin_scenarios::server::{add_user, Server};
+use fangpin_sync::RowKey;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+const V1: &str = "530325101201";
+
+fn households(d: &mut Device, n: usize, tag: &str) -> Vec<RowKey> {
+    (0..n)
+        .map(|i| {
+            let h = RowKey::new("household", Uuid::now_v7());
+            let fields: Vec<(String, serde_json::Value)> = (0..12)
+                .map(|f| (format!("field_{f}"), json!(format!("{tag}-{i}-{f}"))))
+                .collect();
+            let mut all: Vec<(&str, serde_json::Value)> = vec![("village_code", json!(V1))];
+            all.extend(fields.iter().map(|(k, v)| (k.as_str(), v.clone())));
+            d.store.create(&h, &all, now_ms()).expect("create");
+            h
+        })
+        .collect()
+}
+
+/// Runs a sync in the background and kills the server after `kill_after` progress reports,
+/// then restarts it; returns once the sync has finished.
+async fn sync_through_a_kill(device: Device, server: &mut Server, kill_after: usize) -> Device {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        let mut device = device;
+        let mut progress = |p| {
+            let _ = tx.send(p);
+        };
+        let client = device.client.clone();
+        let report = client.sync(&mut device.store, &mut progress).await;
+        (device, report)
+    });
+    let mut seen = 0;
+    while rx.recv().await.is_some() {
+        seen += 1;
+        if seen == kill_after {
+            server.kill();
+            server.restart();
+        }
+    }
+    let (device, report) = task.await.expect("sync task");
+    report.expect("the sync finishes after the restart");
+    device
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_killed_during_pushes_and_pulls_loses_nothing_and_applies_nothing_twice() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("server.db").display().to_string();
+    add_user(&db, "cadre", "village_cadre", V1);
+    add_user(&db, "other", "village_cadre", V1);
+    let mut server = Server::start(&db, &[]);
+    let base = server.url();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20261129);
+
+    let mut writer = Device::enrol(&base, "cadre", dir.path()).await;
+    writer.client.batch = 50;
+    let rounds = 8;
+    for round in 0..rounds {
+        households(&mut writer, 40, &format!("r{round}"));
+        let pending = writer.store.pending_count().expect("pending") as usize;
+        let batches = pending.div_ceil(50);
+        // Kill somewhere in the push (progress reports 1..=batches) or in the pull after it.
+        let at = rng.gen_range(1..=batches + 2);
+        writer = sync_through_a_kill(writer, &mut server, at).await;
+        assert_eq!(
+            writer.store.pending_count().expect("pending"),
+            0,
+            "round {round}: everything acknowledged"
+        );
+    }
+
+    // A second device pulls everything in small batches while the service is killed again.
+    let sub = dir.path().join("reader");
+    std::fs::create_dir_all(&sub).expect("dir");
+    let mut reader = Device::enrol(&base, "other", &sub).await;
+    reader.client.batch = 100;
+    for _ in 0..3 {
+        let at = rng.gen_range(1..20);
+        reader = sync_through_a_kill(reader, &mut server, at).await;
+    }
+    writer.sync().await;
+    reader.sync().await;
+    assert_eq!(
+        reader.state_hash(),
+        writer.state_hash(),
+        "the reader has exactly what the writer saved"
+    );
+    let replica = reader.store.replica().expect("replica");
+    assert_eq!(
+        replica.len(),
+        writer.store.replica().expect("replica").len()
+    );
+    assert_eq!(replica.alive_rows("household").len(), rounds * 40);
+    // Nothing applied twice: every field has exactly one version on the service.
+    let login: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/login"))
+        .json(&json!({"username": "other", "password": "password-123"}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    assert!(login["credential"].is_string());
+    for row in replica.alive_rows("household").iter().take(5) {
+        assert_eq!(replica.history(row, "field_3").len(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_connection_and_a_corrupted_batch_are_repeated_not_applied() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("server.db").display().to_string();
+    add_user(&db, "cadre", "village_cadre", V1);
+    add_user(&db, "other", "village_cadre", V1);
+    let server = Server::start(&db, &[]);
+    let mut direct = Device::enrol(&server.url(), "cadre", dir.path()).await;
+    households(&mut direct, 30, "x");
+    direct.sync().await;
+
+    let faults = Arc::new(Faults::default());
+    let via = proxy::start(format!("127.0.0.1:{}", server.port()), faults.clone()).await;
+    let sub = dir.path().join("via-proxy");
+    std::fs::create_dir_all(&sub).expect("dir");
+    let mut device = Device::enrol(&via, "other", &sub).await;
+    device.client.batch = 60;
+    faults.cut.store(2, Ordering::SeqCst);
+    faults.corrupt.store(2, Ordering::SeqCst);
+    let report = device.sync().await;
+    assert_eq!(
+        faults.was_cut.load(Ordering::SeqCst),
+        2,
+        "two responses were cut"
+    );
+    assert_eq!(
+        faults.corrupted.load(Ordering::SeqCst),
+        2,
+        "two batches were corrupted"
+    );
+    assert!(report.retries >= 4, "each fault was retried: {report:?}");
+    assert_eq!(
+        device.state_hash(),
+        direct.state_hash(),
+        "no corrupted value was applied, nothing is missing"
+    );
+}

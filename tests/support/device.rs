@@ -1,0 +1,69 @@
+//! A device: an encrypted store and its sync client.
+
+use std::path::Path;
+
+use fangpin_client::{Client, SyncReport};
+use fangpin_store::{DeviceIdentity, Store, StoreOptions};
+use fangpin_sync::{DeviceId, UserId};
+use uuid::Uuid;
+
+/// One enrolled device.
+pub struct Device {
+    /// Its store.
+    pub store: Store,
+    /// Its client.
+    pub client: Client,
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+impl Device {
+    /// Enrols `username` (password `password-123`) with the service and creates the store in `dir`.
+    pub async fn enrol(base: &str, username: &str, dir: &Path) -> Device {
+        let e = Client::enrol(
+            base,
+            username,
+            "password-123",
+            &format!("{username}'s tablet"),
+        )
+        .await
+        .expect("enrol");
+        let user: Uuid = e.user["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("user id");
+        let identity = DeviceIdentity {
+            device: DeviceId(e.device_id),
+            user: UserId(user),
+        };
+        let store = Store::init(
+            &dir.join(format!("{username}.db")),
+            "123456",
+            identity,
+            &StoreOptions::insecure_for_tests(),
+        )
+        .expect("store");
+        let mut client = Client::new(base, &e.credential, e.device_id).expect("client");
+        client.retry.first_wait = std::time::Duration::from_millis(20);
+        client.retry.attempts = 40;
+        Device { store, client }
+    }
+
+    /// A full sync.
+    pub async fn sync(&mut self) -> SyncReport {
+        self.client
+            .sync(&mut self.store, &mut |_| {})
+            .await
+            .expect("sync")
+    }
+
+    /// The state hash of everything on the device.
+    pub fn state_hash(&self) -> String {
+        self.store.replica().expect("replica").state_hash()
+    }
+}
