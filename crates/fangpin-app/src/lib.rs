@@ -6,5 +6,6 @@
 //! silently. [`township`] generates a realistic demo township for the demo command, tests and
 //! benchmarks.
 
+pub mod field;
 pub mod rows;
 pub mod township;

@@ -20,6 +20,10 @@ pub const INCOME_YEAR: &str = "income_year";
 /// The table of problem-ledger items.
 pub const LEDGER_ITEM: &str = "ledger_item";
 
+/// Fields of the household row that are not part of the JSON form: when and by whom it was
+/// last screened, and the visit notes.
+pub const HOUSEHOLD_ROW_ONLY: &[&str] = &["screened_on", "screened_by", "visit_notes"];
+
 /// A row and the fields to write.
 pub type RowFields = (RowKey, Vec<(String, Value)>);
 
@@ -153,6 +157,9 @@ pub fn from_rows(
             "basic_needs",
         ],
     );
+    for f in HOUSEHOLD_ROW_ONLY {
+        h.remove(*f);
+    }
     h.insert(
         "id".into(),
         household.get("hubianhao").cloned().unwrap_or(Value::Null),

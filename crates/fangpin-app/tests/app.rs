@@ -1,0 +1,246 @@
+//! The field app's use cases against a real service on loopback (in process, SQLite backend):
+//! enrol, unlock, find a household, fill and save the form, a bad identity number, the ledger,
+//! sync, a conflict made by a second device, and the assessment following the income.
+
+use std::sync::Arc;
+
+use fangpin_app::field::{FieldApp, HouseholdQuery, NewLedgerItem, StatusView};
+use fangpin_server::http::NewUser;
+use fangpin_server::{AppState, Role, Scope, Settings};
+use fangpin_server_sqlite::SqliteBackend;
+use fangpin_store::StoreOptions;
+use serde_json::{json, Value};
+
+const EXAMPLE: &str = include_str!("../../../docs/examples/household.json");
+const V1: &str = "530325101201";
+
+async fn service(dir: &std::path::Path) -> String {
+    let backend = Arc::new(SqliteBackend::open(&dir.join("server.db")).expect("server db"));
+    let state = AppState::new(backend, Settings::default());
+    for (u, role, scope) in [
+        ("cadre", Role::VillageCadre, V1),
+        ("helper", Role::Helper, V1),
+    ] {
+        let req = NewUser {
+            username: u.into(),
+            display_name: u.into(),
+            password: "password-123".into(),
+            role,
+            scope: Scope::new([scope]),
+        };
+        fangpin_server::http::new_user(&state, req)
+            .await
+            .expect("user");
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, fangpin_server::router(state)).await;
+    });
+    format!("http://{addr}")
+}
+
+fn app(dir: &std::path::Path, name: &str) -> FieldApp {
+    FieldApp::with_options(dir.join(name), StoreOptions::insecure_for_tests())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cadre_screens_a_household_offline_and_syncs() {
+    let dir = tempfile::tempdir().expect("dir");
+    let base = service(dir.path()).await;
+    let mut a = app(dir.path(), "a");
+    assert!(!a.status().enrolled);
+    let bad = a
+        .enrol(&base, "cadre", "wrong", "123456")
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code, "sign_in_refused");
+    assert!(!bad.message_zh.is_empty());
+    let weak = a
+        .enrol(&base, "cadre", "password-123", "12")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (weak.code.as_str(), weak.field.as_deref()),
+        ("weak_passcode", Some("passcode"))
+    );
+    let st = a
+        .enrol(&base, "cadre", "password-123", "246810")
+        .await
+        .expect("enrol");
+    assert!(st.enrolled && st.unlocked);
+    assert_eq!(
+        st.user.as_ref().map(|u| u.villages.clone()),
+        Some(vec![V1.to_owned()])
+    );
+
+    // Locked: nothing is readable until the passcode.
+    a.lock();
+    assert_eq!(
+        a.households(&HouseholdQuery::default()).unwrap_err().code,
+        "locked"
+    );
+    assert_eq!(a.unlock("000000").unwrap_err().code, "wrong_passcode");
+    a.unlock("246810").expect("unlock");
+
+    // A new household, with a bad identity number first.
+    let mut form: Value = serde_json::from_str(EXAMPLE).expect("example");
+    form["members"][1]["id_number"] = json!("530325198007250428");
+    let out = a.save_form(None, &form).expect("save");
+    assert_eq!(
+        out.saved_fields, 0,
+        "nothing is written with an invalid field"
+    );
+    assert!(
+        out.errors
+            .iter()
+            .any(|e| e.field == "members[1].id_number" && e.message_zh.contains("校验")),
+        "{:?}",
+        out.errors
+    );
+    let live = a.assess_form(&form);
+    assert!(live.assessment.is_none() && !live.errors.is_empty());
+    form["members"][1]["id_number"] = json!("530325198007250429");
+    let live = a.assess_form(&form);
+    assert!(live.errors.is_empty(), "{:?}", live.errors);
+    let before = live.assessment.expect("assessed")["income"]["per_capita_net_income_fen"].as_i64();
+    let saved = a.save_form(None, &form).expect("save");
+    assert!(saved.errors.is_empty() && saved.saved_fields > 10);
+    let id = saved.household_id.expect("id");
+
+    // Find it by name, by the last digits of the head's number, by 户编号.
+    for text in ["张国华", "0313", "5303251012010036"] {
+        let found = a
+            .households(&HouseholdQuery {
+                text: Some(text.into()),
+                ..Default::default()
+            })
+            .expect("search");
+        assert_eq!(found.len(), 1, "{text}");
+        assert!(found[0].screened);
+        assert_eq!(found[0].head_id_masked, "530325********0313");
+    }
+
+    // The assessment follows the income.
+    let view = a.household(id).expect("household");
+    assert!(view.errors.is_empty(), "{:?}\n{}", view.errors, view.form);
+    assert_eq!(
+        view.assessment
+            .as_ref()
+            .and_then(|x| x["income"]["per_capita_net_income_fen"].as_i64()),
+        before
+    );
+    let mut edited = view.form.clone();
+    edited["income"]["current"]["wage_fen"] = json!(500_000);
+    let out = a.save_form(Some(id), &edited).expect("save");
+    assert!(out.errors.is_empty());
+    assert_eq!(
+        out.saved_fields, 1,
+        "only the wage changed: the rest is written once"
+    );
+    let after = a.household(id).expect("household");
+    let pc = after
+        .assessment
+        .as_ref()
+        .and_then(|x| x["income"]["per_capita_net_income_fen"].as_i64());
+    assert!(pc < before, "{pc:?} < {before:?}");
+    assert!(after.assessment.as_ref().is_some_and(|x| x["findings"]
+        .as_array()
+        .is_some_and(|f| f.iter().any(|f| f["rule"] == "below_line"))));
+
+    // A ledger item, moved along.
+    let item = a
+        .add_ledger_item(
+            id,
+            &NewLedgerItem {
+                source: "self_check".into(),
+                problem_type: "basic_medical".into(),
+                description: "王桂芬慢性病未签约家庭医生".into(),
+                measure: "联系村医签约".into(),
+                responsible_unit: "镇卫生院".into(),
+                responsible_person: "李医生".into(),
+                deadline: "2026-12-10".into(),
+            },
+        )
+        .expect("ledger");
+    assert_eq!(
+        item.status.as_ref().map(|s| s.state.as_str()),
+        Some("found")
+    );
+    let moved = a
+        .move_ledger_item(
+            item.id,
+            StatusView {
+                round: 1,
+                state: "rectified".into(),
+            },
+        )
+        .expect("move");
+    assert_eq!(moved.status.map(|s| s.state), Some("rectified".into()));
+    let wrong = a
+        .move_ledger_item(
+            item.id,
+            StatusView {
+                round: 1,
+                state: "found".into(),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(wrong.code, "invalid_transition");
+
+    // Sync, then a second device edits the same phone differently: a conflict on both.
+    let out = a.sync(&mut |_| {}).await.expect("sync");
+    assert!(out.pushed > 0 && out.refused == 0);
+    let mut b = app(dir.path(), "b");
+    b.enrol(&base, "helper", "password-123", "135790")
+        .await
+        .expect("enrol b");
+    b.sync(&mut |_| {}).await.expect("sync b");
+    let on_b = b.household(id).expect("household on b");
+    let mut fb = on_b.form.clone();
+    fb["household"]["phone"] = json!("13900000001");
+    b.save_form(Some(id), &fb).expect("save b");
+    let mut fa = a.household(id).expect("household").form;
+    fa["household"]["phone"] = json!("13900000002");
+    a.save_form(Some(id), &fa).expect("save a");
+    b.sync(&mut |_| {}).await.expect("sync b");
+    let out = a.sync(&mut |_| {}).await.expect("sync a");
+    assert_eq!(out.conflicts, 1);
+    b.sync(&mut |_| {}).await.expect("sync b");
+    let ca = a.conflicts().expect("conflicts");
+    let cb = b.conflicts().expect("conflicts");
+    assert_eq!(ca, cb, "the same conflict on both devices");
+    assert_eq!(
+        (ca[0].field.as_str(), ca[0].label_zh.as_str()),
+        ("phone", "联系电话")
+    );
+    a.resolve_conflict("household", id, "phone", json!("13900000001"))
+        .expect("resolve");
+    a.sync(&mut |_| {}).await.expect("sync a");
+    b.sync(&mut |_| {}).await.expect("sync b");
+    assert!(b.conflicts().expect("conflicts").is_empty());
+    assert_eq!(
+        b.household(id).expect("h").form["household"]["phone"],
+        "13900000001"
+    );
+
+    // Drafts survive a restart of the app.
+    a.save_draft("screening-new", &json!({"household": {"address": "半填"}}))
+        .expect("draft");
+    drop(a);
+    let mut a = app(dir.path(), "a");
+    assert!(a.status().enrolled && !a.status().unlocked);
+    a.unlock("246810").expect("unlock");
+    assert_eq!(
+        a.load_draft("screening-new").expect("draft"),
+        Some(json!({"household": {"address": "半填"}}))
+    );
+    assert_eq!(a.load_draft("$device/credential").expect("reserved"), None);
+    let tasks = a.tasks().expect("tasks");
+    assert!(tasks.due_ledger.is_empty(), "the only item is rectified");
+    assert_eq!(tasks.to_visit_count, 0, "the one household was screened");
+    let signed_out = a.sign_out(true).expect("sign out");
+    assert!(!signed_out.enrolled);
+}
