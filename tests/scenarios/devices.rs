@@ -193,3 +193,118 @@ async fn three_devices_sync_in_every_order_and_converge_after_a_supervisor_resol
     }
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_sync_over_tls_with_the_township_certificate() {
+    let dir = tempfile::tempdir().expect("dir");
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    // A township CA and the service's certificate signed by it, as an office would set up.
+    let ca_key = dir.path().join("ca.key");
+    let ca = dir.path().join("ca.pem");
+    let csr = dir.path().join("service.csr");
+    let ext = dir.path().join("ext.cnf");
+    std::fs::write(&ext, "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n").expect("ext");
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let p = |x: &std::path::Path| x.display().to_string();
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=fangpin test CA",
+        "-keyout",
+        &p(&ca_key),
+        "-out",
+        &p(&ca),
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        &p(&key),
+        "-out",
+        &p(&csr),
+    ]);
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &p(&csr),
+        "-CA",
+        &p(&ca),
+        "-CAkey",
+        &p(&ca_key),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &p(&ext),
+        "-out",
+        &p(&cert),
+    ]);
+    let db = dir.path().join("server.db").display().to_string();
+    add_user(&db, "cadre", "village_cadre", V1);
+    let server = Server::start_tls(&db, &cert, &key);
+    let https = server.url();
+    assert!(https.starts_with("https://"));
+    let pem = std::fs::read(&ca).expect("the township CA");
+    // Without the township's certificate the device refuses the connection.
+    let untrusted = fangpin_client::Client::enrol(&https, "cadre", "password-123", "t")
+        .await
+        .unwrap_err();
+    assert_eq!(untrusted.code(), "no_network", "{untrusted}");
+    let e =
+        fangpin_client::Client::enrol_trusting(&https, "cadre", "password-123", "t", Some(&pem))
+            .await
+            .expect("enrol over TLS");
+    let mut client =
+        fangpin_client::Client::trusting(&https, &e.credential, e.device_id, Some(&pem))
+            .expect("client");
+    client.retry.attempts = 1;
+    let user: Uuid = e.user["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("user");
+    let identity = fangpin_store::DeviceIdentity {
+        device: fangpin_sync::DeviceId(e.device_id),
+        user: fangpin_sync::UserId(user),
+    };
+    let mut store = fangpin_store::Store::init(
+        &dir.path().join("d.db"),
+        "123456",
+        identity,
+        &fangpin_store::StoreOptions::insecure_for_tests(),
+    )
+    .expect("store");
+    let h = RowKey::new("household", Uuid::now_v7());
+    store
+        .create(&h, &[("village_code", json!(V1))], now_ms())
+        .expect("create");
+    let report = client
+        .sync(&mut store, &mut |_| {})
+        .await
+        .expect("sync over TLS");
+    assert_eq!(report.pushed, 2);
+    // Plain HTTP to the TLS port gets nothing.
+    let plain = reqwest::get(https.replace("https://", "http://") + "/healthz").await;
+    assert!(plain.map(|r| !r.status().is_success()).unwrap_or(true));
+}

@@ -45,6 +45,7 @@ pub struct Server {
     db: String,
     port: u16,
     extra: Vec<String>,
+    tls: bool,
 }
 
 impl Server {
@@ -55,6 +56,26 @@ impl Server {
             db: db.to_owned(),
             port: free_port(),
             extra: extra.iter().map(|s| s.to_string()).collect(),
+            tls: false,
+        };
+        s.restart();
+        s
+    }
+
+    /// Starts `fangpin serve` with TLS on a free port.
+    pub fn start_tls(db: &str, cert: &Path, key: &Path) -> Server {
+        let extra = vec![
+            "--tls-cert".to_owned(),
+            cert.display().to_string(),
+            "--tls-key".to_owned(),
+            key.display().to_string(),
+        ];
+        let mut s = Server {
+            child: None,
+            db: db.to_owned(),
+            port: free_port(),
+            extra,
+            tls: true,
         };
         s.restart();
         s
@@ -93,7 +114,8 @@ impl Server {
 
     /// The base URL.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
     /// The port.

@@ -54,6 +54,13 @@ pub struct ServeArgs {
     /// The largest request body, in bytes.
     #[arg(long, default_value_t = 16 * 1024 * 1024)]
     max_body: usize,
+    /// A PEM certificate chain: serve HTTPS (with --tls-key). Without it, plain HTTP, meant for
+    /// loopback and development.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 /// Runs the service until interrupted.
@@ -66,22 +73,52 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         ..Settings::default()
     };
     let state = AppState::new(backend, settings);
+    let app = fangpin_server::router(state);
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        // One crypto provider for the process: ring, the same one the sync client uses.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+            .await
+            .with_context(|| format!("reading {} and {}", cert.display(), key.display()))?;
+        let handle = axum_server::Handle::new();
+        let server = axum_server::bind_rustls(args.listen, config)
+            .handle(handle.clone())
+            .serve(app.into_make_service());
+        let shutdown = handle.clone();
+        tokio::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            shutdown.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+        });
+        let announce = async {
+            let addr = handle
+                .listening()
+                .await
+                .context("the TLS listener did not start")?;
+            announce_addr("https", addr)
+        };
+        let (served, announced) = tokio::join!(server, announce);
+        announced?;
+        return served.context("serving HTTPS");
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
-    let addr = listener.local_addr()?;
-    {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "fangpin: listening on http://{addr}")?;
-        out.flush()?;
-    }
-    tracing::info!(%addr, db = %args.db.db, "serving");
-    axum::serve(listener, fangpin_server::router(state))
+    announce_addr("http", listener.local_addr()?)?;
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
         .context("serving")
+}
+
+/// Prints the address actually bound (port 0 picks one), for people and for tests.
+fn announce_addr(scheme: &str, addr: SocketAddr) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "fangpin: listening on {scheme}://{addr}")?;
+    out.flush()?;
+    tracing::info!(%addr, scheme, "serving");
+    Ok(())
 }
 
 #[derive(Debug, Subcommand)]

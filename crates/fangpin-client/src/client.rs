@@ -117,16 +117,30 @@ struct ErrorBody {
     retry_after_ms: Option<i64>,
 }
 
-fn http_client() -> Result<reqwest::Client, SyncError> {
-    reqwest::Client::builder()
+/// An HTTP client trusting the system's roots and, when given, one more PEM certificate (a
+/// township's own service certificate).
+fn http_client(extra_root_pem: Option<&[u8]>) -> Result<reqwest::Client, SyncError> {
+    let mut b = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(120))
-        .build()
-        .map_err(|e| SyncError::Network(e.to_string()))
+        .timeout(Duration::from_secs(120));
+    if let Some(pem) = extra_root_pem {
+        let cert = reqwest::Certificate::from_pem(pem)
+            .map_err(|e| SyncError::Network(format!("the service certificate: {e}")))?;
+        b = b.add_root_certificate(cert);
+    }
+    b.build().map_err(|e| SyncError::Network(e.to_string()))
 }
 
 fn network(e: reqwest::Error) -> SyncError {
-    SyncError::Network(e.to_string())
+    // reqwest's message omits the cause (refused, TLS, time-out); keep the whole chain.
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    SyncError::Network(text)
 }
 
 async fn error_of(resp: reqwest::Response) -> SyncError {
@@ -178,7 +192,18 @@ impl Client {
         password: &str,
         device_name: &str,
     ) -> Result<Enrolment, SyncError> {
-        let http = http_client()?;
+        Self::enrol_trusting(base, username, password, device_name, None).await
+    }
+
+    /// [`Client::enrol`], trusting one more root certificate (PEM).
+    pub async fn enrol_trusting(
+        base: &str,
+        username: &str,
+        password: &str,
+        device_name: &str,
+        extra_root_pem: Option<&[u8]>,
+    ) -> Result<Enrolment, SyncError> {
+        let http = http_client(extra_root_pem)?;
         let resp = http
             .post(format!("{}/api/v1/enrol", base.trim_end_matches('/')))
             .json(&serde_json::json!({"username": username, "password": password, "device_name": device_name}))
@@ -209,8 +234,18 @@ impl Client {
 
     /// A client for an enrolled device.
     pub fn new(base: &str, credential: &str, device: Uuid) -> Result<Self, SyncError> {
+        Self::trusting(base, credential, device, None)
+    }
+
+    /// [`Client::new`], trusting one more root certificate (PEM).
+    pub fn trusting(
+        base: &str,
+        credential: &str,
+        device: Uuid,
+        extra_root_pem: Option<&[u8]>,
+    ) -> Result<Self, SyncError> {
         Ok(Self {
-            http: http_client()?,
+            http: http_client(extra_root_pem)?,
             base: base.trim_end_matches('/').to_owned(),
             credential: credential.to_owned(),
             device,
