@@ -12,7 +12,8 @@ use fangpin_server::plan::{acknowledged_through, plan_push, rows_to_load, Loaded
 use fangpin_server::{Backend, BackendError};
 use fangpin_sync::wire::{PullResponse, PushResponse, Sequenced, PROTOCOL_VERSION};
 use fangpin_sync::{
-    Change, Conflict, FieldRule, Hlc, LedgerStatus, Op, Register, RowKey, Schema, VersionId, ALIVE,
+    Change, Conflict, FieldRule, Hlc, LedgerStatus, Op, Register, RowKey, Schema, Version,
+    VersionId, ALIVE,
 };
 use sha2::{Digest, Sha256};
 use tokio_postgres::types::ToSql;
@@ -171,7 +172,11 @@ fn params<'a>(
     v
 }
 
-async fn load(tx: &Transaction<'_>, changes: &[Change]) -> Result<Loaded, BackendError> {
+async fn load(
+    tx: &Transaction<'_>,
+    schema: &Schema,
+    changes: &[Change],
+) -> Result<Loaded, BackendError> {
     let mut loaded = Loaded::default();
     let devices: Vec<Uuid> = changes.iter().map(|c| c.id.device.0).collect();
     let seqs: Vec<i64> = changes.iter().map(|c| c.id.seq as i64).collect();
@@ -195,25 +200,32 @@ async fn load(tx: &Transaction<'_>, changes: &[Change]) -> Result<Loaded, Backen
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     for r in tx
         .query(
-            "SELECT row_table, row_id, village FROM rows WHERE (row_table, row_id) IN (SELECT * FROM UNNEST($1::text[], $2::uuid[]))",
+            "SELECT row_table, row_id, village, conflicts, deleted FROM rows WHERE (row_table, row_id) IN (SELECT * FROM UNNEST($1::text[], $2::uuid[]))",
             &[&tables, &ids],
         )
         .await
         .map_err(db)?
     {
-        loaded.rows.insert(RowKey::new(r.get::<_, String>(0), r.get(1)), RowInfo { village: r.get(2) });
+        let info = RowInfo { village: r.get(2), conflicts: r.get::<_, i64>(3) as u32, deleted: r.get(4) };
+        loaded.rows.insert(RowKey::new(r.get::<_, String>(0), r.get(1)), info);
     }
+    // Every register of the stored rows, rebuilt from their accepted changes.
     for r in tx
         .query(
-            "SELECT row_table, row_id, field, register FROM registers WHERE (row_table, row_id) IN (SELECT * FROM UNNEST($1::text[], $2::uuid[]))",
+            "SELECT body FROM changes WHERE (row_table, row_id) IN (SELECT * FROM UNNEST($1::text[], $2::uuid[]))",
             &[&tables, &ids],
         )
         .await
         .map_err(db)?
     {
-        let key = RowKey::new(r.get::<_, String>(0), r.get(1));
-        let reg: Register = parse(r.get(3))?;
-        loaded.registers.entry(key).or_insert_with(BTreeMap::new).insert(r.get(2), reg);
+        let c: Change = parse(r.get(0))?;
+        loaded
+            .registers
+            .entry(c.row.clone())
+            .or_insert_with(BTreeMap::new)
+            .entry(c.field.clone())
+            .or_insert_with(|| Register::new(schema.rule(&c.row.table, &c.field)))
+            .insert(Version::from_change(&c));
     }
     Ok(loaded)
 }
@@ -271,27 +283,6 @@ async fn write(
         tx.execute(
             "INSERT INTO rows(row_table, row_id, village) SELECT * FROM UNNEST($1::text[], $2::uuid[], $3::text[])",
             &[&tables, &ids, &villages],
-        )
-        .await
-        .map_err(db)?;
-    }
-    if !plan.registers.is_empty() {
-        let tables: Vec<&str> = plan
-            .registers
-            .iter()
-            .map(|(r, _, _)| r.table.as_str())
-            .collect();
-        let ids: Vec<Uuid> = plan.registers.iter().map(|(r, _, _)| r.id).collect();
-        let fields: Vec<&str> = plan.registers.iter().map(|(_, f, _)| f.as_str()).collect();
-        let regs: Vec<String> = plan
-            .registers
-            .iter()
-            .map(|(_, _, g)| json(g))
-            .collect::<Result<_, _>>()?;
-        tx.execute(
-            "INSERT INTO registers(row_table, row_id, field, register) SELECT * FROM UNNEST($1::text[], $2::uuid[], $3::text[], $4::text[])
-             ON CONFLICT (row_table, row_id, field) DO UPDATE SET register = EXCLUDED.register",
-            &[&tables, &ids, &fields, &regs],
         )
         .await
         .map_err(db)?;
@@ -550,7 +541,7 @@ impl Backend for PostgresBackend {
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
                 .await
                 .map_err(db)?;
-            let loaded = load(&tx, &changes).await?;
+            let loaded = load(&tx, &self.schema, &changes).await?;
             let plan = plan_push(
                 actor.user.role,
                 &actor.user.scope,
@@ -639,7 +630,10 @@ impl Backend for PostgresBackend {
                 let after = next_cursor as i64;
                 let (sql, args) = scope_sql(&scope, "village", 2);
                 let n: i64 = tx
-                    .query_one(&format!("SELECT COUNT(*) FROM changes WHERE seq > $1 AND {sql}"), &params(&[&after], &args))
+                    .query_one(
+                        &format!("SELECT COUNT(*) FROM changes WHERE seq > $1 AND {sql}"),
+                        &params(&[&after], &args),
+                    )
                     .await
                     .map_err(db)?
                     .get(0);
@@ -693,16 +687,20 @@ impl Backend for PostgresBackend {
                     "{row}.{field} has no open conflict"
                 )));
             }
-            let regs: BTreeMap<String, Register> = tx
+            let mut regs: BTreeMap<String, Register> = BTreeMap::new();
+            for r in tx
                 .query(
-                    "SELECT field, register FROM registers WHERE row_table = $1 AND row_id = $2",
+                    "SELECT body FROM changes WHERE row_table = $1 AND row_id = $2",
                     &[&row.table, &row.id],
                 )
                 .await
                 .map_err(db)?
-                .iter()
-                .map(|r| Ok((r.get::<_, String>(0), parse::<Register>(r.get(1))?)))
-                .collect::<Result<_, BackendError>>()?;
+            {
+                let c: Change = parse(r.get(0))?;
+                regs.entry(c.field.clone())
+                    .or_insert_with(|| Register::new(self.schema.rule(&row.table, &c.field)))
+                    .insert(Version::from_change(&c));
+            }
             let register = regs
                 .get(&field)
                 .ok_or_else(|| BackendError::NotFound(field.clone()))?;
@@ -765,7 +763,7 @@ impl Backend for PostgresBackend {
                 },
             };
             let batch = [change.clone()];
-            let loaded = load(&tx, &batch).await?;
+            let loaded = load(&tx, &self.schema, &batch).await?;
             let plan = plan_push(
                 actor.user.role,
                 &actor.user.scope,

@@ -47,13 +47,6 @@ CREATE TABLE quarantine(
     PRIMARY KEY(device, dseq)
 );
 CREATE TABLE device_acks(device UUID PRIMARY KEY, through BIGINT NOT NULL);
-CREATE TABLE registers(
-    row_table TEXT NOT NULL,
-    row_id UUID NOT NULL,
-    field TEXT NOT NULL,
-    register TEXT NOT NULL,
-    PRIMARY KEY(row_table, row_id, field)
-);
 CREATE TABLE rows(
     row_table TEXT NOT NULL,
     row_id UUID NOT NULL,

@@ -49,13 +49,6 @@ CREATE TABLE quarantine(
     PRIMARY KEY(device, dseq)
 ) WITHOUT ROWID;
 CREATE TABLE device_acks(device BLOB PRIMARY KEY, through INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE registers(
-    row_table TEXT NOT NULL,
-    row_id BLOB NOT NULL,
-    field TEXT NOT NULL,
-    register TEXT NOT NULL,
-    PRIMARY KEY(row_table, row_id, field)
-) WITHOUT ROWID;
 CREATE TABLE rows(
     row_table TEXT NOT NULL,
     row_id BLOB NOT NULL,

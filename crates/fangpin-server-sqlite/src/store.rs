@@ -1,5 +1,6 @@
 //! [`SqliteBackend`]: the [`Backend`] over one SQLite file.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -12,7 +13,8 @@ use fangpin_server::plan::{acknowledged_through, plan_push, rows_to_load, Loaded
 use fangpin_server::{Backend, BackendError};
 use fangpin_sync::wire::{PullResponse, PushResponse, Sequenced};
 use fangpin_sync::{
-    Change, Conflict, FieldRule, Hlc, LedgerStatus, Op, Register, RowKey, Schema, VersionId, ALIVE,
+    Change, Conflict, FieldRule, Hlc, LedgerStatus, Op, Register, RowKey, Schema, Version,
+    VersionId, ALIVE,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
@@ -111,28 +113,43 @@ fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredDevice> {
     })
 }
 
-fn load_register(
+/// Every register of a stored row, rebuilt from its accepted changes: the server keeps every
+/// version, so the changes are the registers' truth and nothing is stored twice.
+fn row_registers(
     tx: &Transaction<'_>,
+    schema: &Schema,
     row: &RowKey,
-    field: &str,
-) -> Result<Option<Register>, BackendError> {
-    let s: Option<String> = tx
-        .prepare_cached(
-            "SELECT register FROM registers WHERE row_table = ?1 AND row_id = ?2 AND field = ?3",
-        )
-        .map_err(db)?
-        .query_row(params![row.table, row.id, field], |r| r.get(0))
-        .optional()
+) -> Result<BTreeMap<String, Register>, BackendError> {
+    let mut stmt = tx
+        .prepare_cached("SELECT body FROM changes WHERE row_table = ?1 AND row_id = ?2")
         .map_err(db)?;
-    s.map(|s| parse(&s)).transpose()
+    let bodies = stmt
+        .query_map(params![row.table, row.id], |r| r.get::<_, String>(0))
+        .map_err(db)?;
+    let mut regs: BTreeMap<String, Register> = BTreeMap::new();
+    for b in bodies {
+        let c: Change = parse(&b.map_err(db)?)?;
+        regs.entry(c.field.clone())
+            .or_insert_with(|| Register::new(schema.rule(&row.table, &c.field)))
+            .insert(Version::from_change(&c));
+    }
+    Ok(regs)
 }
 
-fn row_village(tx: &Transaction<'_>, row: &RowKey) -> Result<Option<String>, BackendError> {
-    tx.prepare_cached("SELECT village FROM rows WHERE row_table = ?1 AND row_id = ?2")
-        .map_err(db)?
-        .query_row(params![row.table, row.id], |r| r.get(0))
-        .optional()
-        .map_err(db)
+fn row_info(tx: &Transaction<'_>, row: &RowKey) -> Result<Option<RowInfo>, BackendError> {
+    tx.prepare_cached(
+        "SELECT village, conflicts, deleted FROM rows WHERE row_table = ?1 AND row_id = ?2",
+    )
+    .map_err(db)?
+    .query_row(params![row.table, row.id], |r| {
+        Ok(RowInfo {
+            village: r.get(0)?,
+            conflicts: r.get::<_, i64>(1)? as u32,
+            deleted: r.get(2)?,
+        })
+    })
+    .optional()
+    .map_err(db)
 }
 
 fn is_stored(tx: &Transaction<'_>, device: Uuid, seq: u64) -> Result<bool, BackendError> {
@@ -144,35 +161,42 @@ fn is_stored(tx: &Transaction<'_>, device: Uuid, seq: u64) -> Result<bool, Backe
     .map_err(db)
 }
 
-/// Loads what a batch touches: stored ids, rows, and every register of its rows.
-fn load(tx: &Transaction<'_>, changes: &[Change]) -> Result<Loaded, BackendError> {
+/// Loads what a batch touches: which of its changes are stored (one range query per device),
+/// its stored rows, and their registers.
+fn load(tx: &Transaction<'_>, schema: &Schema, changes: &[Change]) -> Result<Loaded, BackendError> {
     let mut loaded = Loaded::default();
+    let mut ranges: BTreeMap<Uuid, (u64, u64)> = BTreeMap::new();
     for c in changes {
-        if is_stored(tx, c.id.device.0, c.id.seq)? {
-            loaded.stored.insert(c.id);
-        }
+        let r = ranges.entry(c.id.device.0).or_insert((c.id.seq, c.id.seq));
+        r.0 = r.0.min(c.id.seq);
+        r.1 = r.1.max(c.id.seq);
     }
-    let mut regs = tx
+    let mut stored = tx
         .prepare_cached(
-            "SELECT field, register FROM registers WHERE row_table = ?1 AND row_id = ?2",
+            "SELECT dseq FROM changes WHERE device = ?1 AND dseq BETWEEN ?2 AND ?3 \
+             UNION ALL SELECT dseq FROM quarantine WHERE device = ?1 AND dseq BETWEEN ?2 AND ?3",
         )
         .map_err(db)?;
-    for row in rows_to_load(changes) {
-        if let Some(village) = row_village(tx, &row)? {
-            loaded.rows.insert(row.clone(), RowInfo { village });
-        }
-        let found = regs
-            .query_map(params![row.table, row.id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    for (device, (lo, hi)) in ranges {
+        let seqs = stored
+            .query_map(params![device, lo as i64, hi as i64], |r| {
+                r.get::<_, i64>(0)
             })
             .map_err(db)?;
-        let mut map = std::collections::BTreeMap::new();
-        for f in found {
-            let (field, s) = f.map_err(db)?;
-            map.insert(field, parse::<Register>(&s)?);
+        for seq in seqs {
+            let seq = seq.map_err(db)? as u64;
+            loaded.stored.insert(VersionId {
+                device: fangpin_sync::DeviceId(device),
+                seq,
+            });
         }
-        if !map.is_empty() {
-            loaded.registers.insert(row, map);
+    }
+    for row in rows_to_load(changes) {
+        if let Some(info) = row_info(tx, &row)? {
+            loaded
+                .registers
+                .insert(row.clone(), row_registers(tx, schema, &row)?);
+            loaded.rows.insert(row, info);
         }
     }
     Ok(loaded)
@@ -186,7 +210,10 @@ fn write(
     now_ms: i64,
 ) -> Result<(), BackendError> {
     let mut ins = tx
-        .prepare_cached("INSERT INTO changes(device, dseq, row_table, row_id, field, village, user_id, received_ms, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+        .prepare_cached(
+            "INSERT INTO changes(device, dseq, row_table, row_id, field, village, user_id, received_ms, body) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
         .map_err(db)?;
     for (c, village) in &plan.accepted {
         ins.execute(params![
@@ -203,7 +230,10 @@ fn write(
         .map_err(db)?;
     }
     let mut quarantine = tx
-        .prepare_cached("INSERT INTO quarantine(device, dseq, user_id, received_ms, code, reason, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+        .prepare_cached(
+            "INSERT INTO quarantine(device, dseq, user_id, received_ms, code, reason, body) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
         .map_err(db)?;
     for (c, refusal) in &plan.refused {
         quarantine
@@ -225,18 +255,13 @@ fn write(
         rows.execute(params![row.table, row.id, village])
             .map_err(db)?;
     }
-    let mut regs = tx
-        .prepare_cached("INSERT OR REPLACE INTO registers(row_table, row_id, field, register) VALUES (?1, ?2, ?3, ?4)")
-        .map_err(db)?;
-    for (row, field, reg) in &plan.registers {
-        regs.execute(params![row.table, row.id, field, json(reg)?])
-            .map_err(db)?;
-    }
     let mut clear = tx
         .prepare_cached("DELETE FROM conflicts WHERE row_table = ?1 AND row_id = ?2")
         .map_err(db)?;
     let mut add = tx
-        .prepare_cached("INSERT INTO conflicts(row_table, row_id, field, village, body) VALUES (?1, ?2, ?3, ?4, ?5)")
+        .prepare_cached(
+            "INSERT INTO conflicts(row_table, row_id, field, village, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
         .map_err(db)?;
     let mut flags = tx
         .prepare_cached(
@@ -481,7 +506,7 @@ impl Backend for SqliteBackend {
     fn push(&self, actor: Actor, changes: Vec<Change>, now_ms: i64) -> Fut<'_, PushResponse> {
         self.run(move |c, schema| {
             let tx = c.transaction().map_err(db)?;
-            let loaded = load(&tx, &changes)?;
+            let loaded = load(&tx, schema, &changes)?;
             let plan = plan_push(actor.user.role, &actor.user.scope, schema, &changes, loaded);
             write(&tx, &actor, &plan, now_ms)?;
             let accepted = plan.accepted.len() as u32;
@@ -609,7 +634,8 @@ impl Backend for SqliteBackend {
     ) -> Fut<'_, Change> {
         self.run(move |c, schema| {
             let tx = c.transaction().map_err(db)?;
-            row_village(&tx, &row)?
+            row_info(&tx, &row)?
+                .map(|i| i.village)
                 .filter(|v| actor.user.scope.contains(v))
                 .ok_or_else(|| BackendError::NotFound(format!("row {row}")))?;
             let open: bool = tx
@@ -622,7 +648,8 @@ impl Backend for SqliteBackend {
             if !open {
                 return Err(BackendError::InvalidResolution(format!("{row}.{field} has no open conflict")));
             }
-            let register = load_register(&tx, &row, &field)?.ok_or_else(|| BackendError::NotFound(field.clone()))?;
+            let regs = row_registers(&tx, schema, &row)?;
+            let register = regs.get(&field).ok_or_else(|| BackendError::NotFound(field.clone()))?;
             let parents = register.heads().to_vec();
             let (op, covers) = match (resolution, schema.rule(&row.table, &field)) {
                 (Resolution::Value { value }, FieldRule::Register) if field != ALIVE => (Op::Set { value }, Vec::new()),
@@ -633,15 +660,7 @@ impl Backend for SqliteBackend {
                 (Resolution::Row { keep }, _) if field == ALIVE => {
                     let mut covers = Vec::new();
                     if !keep {
-                        let mut stmt = tx
-                            .prepare("SELECT field, register FROM registers WHERE row_table = ?1 AND row_id = ?2")
-                            .map_err(db)?;
-                        let regs = stmt
-                            .query_map(params![row.table, row.id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-                            .map_err(db)?;
-                        for r in regs {
-                            let (f, s) = r.map_err(db)?;
-                            let reg: Register = parse(&s)?;
+                        for (f, reg) in &regs {
                             if f != ALIVE && reg.rule != FieldRule::AppendLog {
                                 covers.extend_from_slice(reg.heads());
                             }
@@ -672,7 +691,7 @@ impl Backend for SqliteBackend {
                 hlc: now_hlc(now_ms),
             };
             let batch = [change.clone()];
-            let loaded = load(&tx, &batch)?;
+            let loaded = load(&tx, schema, &batch)?;
             let plan = plan_push(actor.user.role, &actor.user.scope, schema, &batch, loaded);
             if let Some((_, r)) = plan.refused.first() {
                 return Err(BackendError::InvalidResolution(r.reason.clone()));

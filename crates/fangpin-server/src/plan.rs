@@ -17,6 +17,10 @@ use crate::model::{Role, Scope};
 pub struct RowInfo {
     /// Its village.
     pub village: String,
+    /// How many open conflicts it has.
+    pub conflicts: u32,
+    /// Whether it shows as deleted.
+    pub deleted: bool,
 }
 
 /// The stored state a batch touches, loaded by the backend.
@@ -26,7 +30,8 @@ pub struct Loaded {
     pub stored: HashSet<VersionId>,
     /// Stored rows of the batch, and the households their `household_id` changes name.
     pub rows: HashMap<RowKey, RowInfo>,
-    /// Every stored register of every row of the batch.
+    /// Every stored register of every stored row of the batch (the server rebuilds them from
+    /// the accepted changes of the row).
     pub registers: HashMap<RowKey, BTreeMap<String, Register>>,
 }
 
@@ -54,9 +59,7 @@ pub struct Plan {
     pub duplicates: u32,
     /// Rows the batch creates, with their village.
     pub new_rows: Vec<(RowKey, String)>,
-    /// Registers to write.
-    pub registers: Vec<(RowKey, String, Register)>,
-    /// Touched rows' conflicts.
+    /// Touched rows whose open conflicts or deletion changed, to write.
     pub conflicts: Vec<RowConflicts>,
 }
 
@@ -91,7 +94,6 @@ pub fn plan_push(
     let mut plan = Plan::default();
     let mut seen: HashSet<VersionId> = HashSet::new();
     let mut touched: Vec<RowKey> = Vec::new();
-    let mut dirty: HashSet<(RowKey, String)> = HashSet::new();
     for change in changes {
         if loaded.stored.contains(&change.id) || !seen.insert(change.id) {
             plan.duplicates += 1;
@@ -119,6 +121,8 @@ pub fn plan_push(
                         change.row.clone(),
                         RowInfo {
                             village: village.clone(),
+                            conflicts: 0,
+                            deleted: false,
                         },
                     );
                     plan.new_rows.push((change.row.clone(), village.clone()));
@@ -126,7 +130,6 @@ pub fn plan_push(
                 regs.entry(change.field.clone())
                     .or_insert_with(|| Register::new(schema.rule(&change.row.table, &change.field)))
                     .insert(Version::from_change(change));
-                dirty.insert((change.row.clone(), change.field.clone()));
                 if !touched.contains(&change.row) {
                     touched.push(change.row.clone());
                 }
@@ -136,21 +139,19 @@ pub fn plan_push(
     }
     for row in touched {
         let regs = &loaded.registers[&row];
-        for (field, reg) in regs {
-            if dirty.contains(&(row.clone(), field.clone())) {
-                plan.registers
-                    .push((row.clone(), field.clone(), reg.clone()));
-            }
-        }
         let conflicts = row_conflicts(&row, regs.iter().map(|(f, r)| (f.as_str(), r)));
         let deleted = regs
             .get(ALIVE)
             .and_then(Register::view)
             .is_some_and(|v| v.value == serde_json::Value::Bool(false));
-        let village = loaded.rows[&row].village.clone();
+        let info = &loaded.rows[&row];
+        // A row that had and has no conflict, and whose deletion did not change, needs no write.
+        if conflicts.is_empty() && info.conflicts == 0 && info.deleted == deleted {
+            continue;
+        }
         plan.conflicts.push(RowConflicts {
             row,
-            village,
+            village: info.village.clone(),
             conflicts,
             deleted,
         });
@@ -197,9 +198,10 @@ mod tests {
             "a change repeated inside a batch counts once"
         );
         assert_eq!(plan.new_rows, vec![(h.clone(), "530325101201".to_owned())]);
-        assert_eq!(plan.registers.len(), 2);
-        assert_eq!(plan.conflicts.len(), 1);
-        assert!(plan.conflicts[0].conflicts.is_empty() && !plan.conflicts[0].deleted);
+        assert!(
+            plan.conflicts.is_empty(),
+            "a new row without conflicts needs no conflict write"
+        );
 
         // A concurrent write against the stored registers becomes a conflict.
         let mut other = Writer::new(DeviceId(Uuid::from_u128(3)), UserId(Uuid::from_u128(4)));
@@ -217,6 +219,8 @@ mod tests {
             h.clone(),
             RowInfo {
                 village: "530325101201".into(),
+                conflicts: 0,
+                deleted: false,
             },
         );
         let regs = loaded.registers.entry(h.clone()).or_default();

@@ -61,7 +61,11 @@ async fn pull_all(b: &dyn Backend, a: &Actor) -> (Replica, Vec<Change>) {
     loop {
         let resp = b.pull(a.clone(), cursor, 7).await.expect("pull");
         resp.verify().expect("checksum");
-        assert_eq!(resp.more, resp.remaining > 0, "remaining counts what more promises");
+        assert_eq!(
+            resp.more,
+            resp.remaining > 0,
+            "remaining counts what more promises"
+        );
         for s in &resp.changes {
             assert!(s.seq > cursor, "pull returns changes after the cursor");
             r.apply(&s.change);
