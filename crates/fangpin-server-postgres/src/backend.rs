@@ -286,6 +286,12 @@ async fn write(
         )
         .await
         .map_err(db)?;
+        tx.execute(
+            "INSERT INTO villages(village) SELECT DISTINCT * FROM UNNEST($1::text[]) ON CONFLICT DO NOTHING",
+            &[&villages],
+        )
+        .await
+        .map_err(db)?;
     }
     if !plan.conflicts.is_empty() {
         let tables: Vec<&str> = plan
@@ -608,11 +614,23 @@ impl Backend for PostgresBackend {
             }
             let from: i64 = if reset { 0 } else { cursor as i64 };
             let lim = i64::from(limit) + 1;
-            let (sql, args) = scope_sql(&scope, "village", 3);
+            // The villages in scope, then an index seek per village from the cursor: the cost
+            // follows the new changes, not the size of the store.
+            let (sql, args) = scope_sql(&scope, "village", 1);
+            let villages: Vec<String> = tx
+                .query(
+                    &format!("SELECT village FROM villages WHERE {sql}"),
+                    &params(&[], &args),
+                )
+                .await
+                .map_err(db)?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
             let rows = tx
                 .query(
-                    &format!("SELECT seq, body FROM changes WHERE seq > $1 AND {sql} ORDER BY seq LIMIT $2"),
-                    &params(&[&from, &lim], &args),
+                    "SELECT seq, body FROM changes WHERE village = ANY($1) AND seq > $2 ORDER BY seq LIMIT $3",
+                    &[&villages, &from, &lim],
                 )
                 .await
                 .map_err(db)?;
@@ -628,11 +646,10 @@ impl Backend for PostgresBackend {
             let next_cursor = changes.last().map_or(from as u64, |s| s.seq);
             let remaining = if more {
                 let after = next_cursor as i64;
-                let (sql, args) = scope_sql(&scope, "village", 2);
                 let n: i64 = tx
                     .query_one(
-                        &format!("SELECT COUNT(*) FROM changes WHERE seq > $1 AND {sql}"),
-                        &params(&[&after], &args),
+                        "SELECT COUNT(*) FROM changes WHERE village = ANY($1) AND seq > $2",
+                        &[&villages, &after],
                     )
                     .await
                     .map_err(db)?

@@ -56,6 +56,7 @@ CREATE TABLE rows(
     PRIMARY KEY(row_table, row_id)
 );
 CREATE INDEX rows_by_village ON rows(village);
+CREATE TABLE villages(village TEXT PRIMARY KEY);
 CREATE TABLE conflicts(
     row_table TEXT NOT NULL,
     row_id UUID NOT NULL,

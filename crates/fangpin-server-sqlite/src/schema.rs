@@ -58,6 +58,7 @@ CREATE TABLE rows(
     PRIMARY KEY(row_table, row_id)
 ) WITHOUT ROWID;
 CREATE INDEX rows_by_village ON rows(village);
+CREATE TABLE villages(village TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE conflicts(
     row_table TEXT NOT NULL,
     row_id BLOB NOT NULL,

@@ -251,9 +251,13 @@ fn write(
     let mut rows = tx
         .prepare_cached("INSERT INTO rows(row_table, row_id, village) VALUES (?1, ?2, ?3)")
         .map_err(db)?;
+    let mut villages = tx
+        .prepare_cached("INSERT OR IGNORE INTO villages(village) VALUES (?1)")
+        .map_err(db)?;
     for (row, village) in &plan.new_rows {
         rows.execute(params![row.table, row.id, village])
             .map_err(db)?;
+        villages.execute(params![village]).map_err(db)?;
     }
     let mut clear = tx
         .prepare_cached("DELETE FROM conflicts WHERE row_table = ?1 AND row_id = ?2")
@@ -321,6 +325,20 @@ fn advance_ack(tx: &Transaction<'_>, device: Uuid) -> Result<u64, BackendError> 
     )
     .map_err(db)?;
     Ok(through)
+}
+
+/// The villages with rows that a scope covers.
+fn villages_in(tx: &Transaction<'_>, scope: &Scope) -> Result<Vec<String>, BackendError> {
+    let (sql, args) = scope_sql(scope, "village");
+    let mut stmt = tx
+        .prepare_cached(&format!("SELECT village FROM villages WHERE {sql}"))
+        .map_err(db)?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            r.get::<_, String>(0)
+        })
+        .map_err(db)?;
+    rows.map(|r| r.map_err(db)).collect()
 }
 
 /// SQL for "village in scope" as ranges, with its parameters (index-friendly).
@@ -577,15 +595,19 @@ impl Backend for SqliteBackend {
                 .map_err(db)?;
             }
             let from = if reset { 0 } else { cursor };
-            let (sql, mut args) = scope_sql(&scope, "village");
+            // The villages in scope, then an index seek per village from the cursor: the cost
+            // follows the new changes, not the size of the store.
+            let villages = villages_in(&tx, &scope)?;
+            let marks = vec!["?"; villages.len()].join(", ");
             let query = format!(
-                "SELECT seq, body FROM changes WHERE seq > ? AND {sql} ORDER BY seq LIMIT ?"
+                "SELECT seq, body FROM changes WHERE village IN ({marks}) AND seq > ? ORDER BY seq LIMIT ?"
             );
-            let mut all: Vec<rusqlite::types::Value> = vec![(from as i64).into()];
-            all.extend(args.drain(..).map(rusqlite::types::Value::from));
+            let mut all: Vec<rusqlite::types::Value> =
+                villages.iter().cloned().map(rusqlite::types::Value::from).collect();
+            all.push((from as i64).into());
             all.push(i64::from(limit + 1).into());
             let mut changes = Vec::new();
-            {
+            if !villages.is_empty() {
                 let mut stmt = tx.prepare_cached(&query).map_err(db)?;
                 let rows = stmt
                     .query_map(rusqlite::params_from_iter(all.iter()), |r| {
@@ -594,25 +616,19 @@ impl Backend for SqliteBackend {
                     .map_err(db)?;
                 for r in rows {
                     let (seq, body) = r.map_err(db)?;
-                    changes.push(Sequenced {
-                        seq: seq as u64,
-                        change: parse(&body)?,
-                    });
+                    changes.push(Sequenced { seq: seq as u64, change: parse(&body)? });
                 }
             }
             let more = changes.len() > limit as usize;
             changes.truncate(limit as usize);
             let next_cursor = changes.last().map_or(from, |s| s.seq);
             let remaining = if more {
-                let (sql, args) = scope_sql(&scope, "village");
-                let mut all: Vec<rusqlite::types::Value> = vec![(next_cursor as i64).into()];
-                all.extend(args.into_iter().map(rusqlite::types::Value::from));
-                tx.query_row(
-                    &format!("SELECT COUNT(*) FROM changes WHERE seq > ? AND {sql}"),
-                    rusqlite::params_from_iter(all.iter()),
-                    |r| r.get::<_, i64>(0),
-                )
-                .map_err(db)? as u64
+                let query = format!("SELECT COUNT(*) FROM changes WHERE village IN ({marks}) AND seq > ?");
+                let mut all: Vec<rusqlite::types::Value> =
+                    villages.iter().cloned().map(rusqlite::types::Value::from).collect();
+                all.push((next_cursor as i64).into());
+                tx.query_row(&query, rusqlite::params_from_iter(all.iter()), |r| r.get::<_, i64>(0))
+                    .map_err(db)? as u64
             } else {
                 0
             };

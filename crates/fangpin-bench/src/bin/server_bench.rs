@@ -276,6 +276,12 @@ async fn run_pull(sizes: &[u64]) -> Result<()> {
                     ])?;
                 }
             }
+            for d in 0..50 {
+                tx.execute(
+                    "INSERT OR IGNORE INTO villages(village) VALUES (?1)",
+                    [village(d)],
+                )?;
+            }
             tx.commit()?;
         }
         let b = SqliteBackend::open(&path)?;
