@@ -11,3 +11,5 @@ log "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 log "tests"
 cargo test --workspace --locked
+log "schemathesis against the served OpenAPI document"
+bash scripts/schemathesis.sh
