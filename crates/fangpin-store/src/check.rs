@@ -1,9 +1,9 @@
 //! Self-checks: SQLite's integrity check plus the store's own invariants, a digest of every
 //! table, and the stored versions as an in-memory replica of the merge engine.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use fangpin_sync::{Change, Register, Replica, RowKey, Schema, VersionId};
+use fangpin_sync::{Change, Replica, RowKey, Schema, Version, VersionId};
 use rusqlite::types::Value as Sql;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -18,10 +18,10 @@ impl Store {
     /// all is well). Reads everything: for tests, diagnostics and after a crash, not for
     /// every open.
     ///
-    /// The invariants: SQLite's `integrity_check` is ok; every change-log entry has its
-    /// version, held by its field's register, and the same change as that register holds;
-    /// every version in a register is indexed in `version`; every materialised row equals what
-    /// its registers give; the next sequence number is above every logged one.
+    /// The invariants: SQLite's `integrity_check` is ok; every stored version decodes; every
+    /// version id is stored once; every change-log entry has its stored version (unless its row left the user's scope), equal to
+    /// it; every materialised row equals what its registers give, and every row with versions
+    /// has one; the next sequence number is above every logged one.
     pub fn check(&self) -> Result<Vec<String>, StoreError> {
         let mut problems = Vec::new();
         let integrity: Vec<String> = self
@@ -33,30 +33,15 @@ impl Store {
             problems.extend(integrity.into_iter().map(|p| format!("integrity: {p}")));
         }
         let own = self.identity().device;
-        let indexed: HashSet<(String, i64)> = self
-            .conn
-            .prepare("SELECT device, seq FROM version")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
-        let registers: Vec<(String, String, String, String)> = self
-            .conn
-            .prepare("SELECT tbl, row_id, field, body FROM register ORDER BY tbl, row_id, field")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-            .collect::<Result<_, _>>()?;
-        let mut in_registers = std::collections::HashMap::new();
+        // Every stored version, by row, decoded into its register.
+        let mut in_registers = HashMap::new();
         let mut rows: Vec<RowKey> = Vec::new();
-        for (tbl, row_id, field, body) in &registers {
-            let reg: Register = serde_json::from_str(body)?;
-            let key = RowKey::new(tbl.clone(), Uuid::parse_str(row_id).unwrap_or_default());
-            for v in reg.versions() {
-                let id = (
-                    v.id.device.0.to_string(),
-                    i64::try_from(v.id.seq).unwrap_or(-1),
-                );
-                if !indexed.contains(&id) {
-                    problems.push(format!("version {} of {key}.{field} is not indexed", v.id));
-                }
-                in_registers.insert(v.id, v.to_change(&key, field));
+        for (key, field, v) in self.all_versions()? {
+            if in_registers
+                .insert(v.id, v.to_change(&key, &field))
+                .is_some()
+            {
+                problems.push(format!("version {} is stored twice", v.id));
             }
             if rows.last() != Some(&key) {
                 rows.push(key);
@@ -77,13 +62,10 @@ impl Store {
                 problems.push(format!("change-log entry {seq} holds change {}", change.id));
             }
             let row_gone = !rows.contains(&change.row);
-            if !indexed.contains(&(own.0.to_string(), i64::try_from(seq).unwrap_or(-1))) {
-                problems.push(format!("change-log entry {seq} has no version"));
-            }
             match in_registers.get(&id) {
-                // A row that left the user's scope keeps only its index and log entries.
+                // A row that left the user's scope keeps only its log entries.
                 None if row_gone => {}
-                None => problems.push(format!("change-log entry {seq} is in no register")),
+                None => problems.push(format!("change-log entry {seq} has no version")),
                 Some(c) if *c != change => {
                     problems.push(format!("change-log entry {seq} differs from its version"))
                 }
@@ -101,7 +83,7 @@ impl Store {
             let Some(cols) = self.ctx.cols.of(&key.table) else {
                 continue;
             };
-            let regs = materialise::load_row(&self.conn, key)?;
+            let regs = materialise::load_row(&self.conn, &self.ctx.schema, key)?;
             let expected = materialise::compute(key, cols, &regs).values;
             match materialise::stored(&self.conn, &self.ctx.cols, key)? {
                 None => problems.push(format!("{key} has registers but no materialised row")),
@@ -166,30 +148,37 @@ impl Store {
     /// is the one the server and other devices compute for the same changes.
     pub fn replica(&self) -> Result<Replica, StoreError> {
         let mut replica = Replica::new(Schema::fangpin());
-        let mut stmt = self
-            .conn
-            .prepare("SELECT tbl, row_id, field, body FROM register")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })?;
-        for row in rows {
-            let (tbl, row_id, field, body) = row?;
-            let reg: Register = serde_json::from_str(&body)?;
-            let key = RowKey::new(tbl, Uuid::parse_str(&row_id).unwrap_or_default());
-            for v in reg.versions() {
-                replica.apply(&v.to_change(&key, &field));
-            }
+        for (key, field, v) in self.all_versions()? {
+            replica.apply(&v.to_change(&key, &field));
         }
         Ok(replica)
     }
 }
 
 impl Store {
+    /// Every stored version with its row and field, ordered by row and field. Every version
+    /// decodes, or this fails.
+    fn all_versions(&self) -> Result<Vec<(RowKey, String, Version)>, StoreError> {
+        let mut stmt = self.conn.prepare(concat!(
+            "SELECT tbl, row_id, field, ",
+            materialise::version_cols!(),
+            " FROM version ORDER BY tbl, row_id, field"
+        ))?;
+        let raws: Vec<(String, Uuid, String, materialise::RawVersion)> = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    materialise::read_version(r, 3)?,
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        raws.into_iter()
+            .map(|(tbl, id, field, raw)| Ok((RowKey::new(tbl, id), field, raw.decode()?)))
+            .collect()
+    }
+
     /// Diagnostics: SQLite's query plan for a statement, one line per step.
     #[doc(hidden)]
     pub fn query_plan(&self, sql: &str) -> Result<Vec<String>, StoreError> {

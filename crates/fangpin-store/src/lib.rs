@@ -5,12 +5,13 @@
 //! migrations by `PRAGMA user_version`) whose random key is wrapped under the user's passcode
 //! (Argon2id and XChaCha20-Poly1305, see [`key`]); a wrong passcode is counted and delays the
 //! next attempts, and changing the passcode re-wraps the key without touching the data.
-//! The merge engine of `fangpin-sync` stays the source of truth: the store keeps one
-//! serialised [`fangpin_sync::Register`] per field of every row, indexes every version, and
-//! recomputes a materialised current-value row per record (and its open conflicts) from the
-//! registers after every write, so the device merges exactly as the server does.
-//! A save is one transaction that writes the registers, the materialised row and the device's
-//! change log together; applying a pulled batch is one transaction that also saves the
+//! The merge engine of `fangpin-sync` stays the source of truth: the store keeps every
+//! version once, as a row keyed by its row, field and id, rebuilds a row's
+//! [`fangpin_sync::Register`]s from its versions to merge, and recomputes a materialised
+//! current-value row per record (and its open conflicts) from the registers after every write,
+//! so the device merges exactly as the server does.
+//! A save is one transaction that writes the new versions, the materialised row and the
+//! device's change log together; applying a pulled batch is one transaction that also saves the
 //! cursor, and applying it again changes nothing.
 //! docs/store.md describes the tables, the transactions and the key handling.
 

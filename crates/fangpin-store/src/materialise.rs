@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use fangpin_sync::replica::row_conflicts;
-use fangpin_sync::{Register, RowKey, Schema, Value, ALIVE};
+use fangpin_sync::{
+    Change, DeviceId, Hlc, Op, Register, RowKey, Schema, UserId, Value, Version, VersionId, ALIVE,
+};
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
@@ -125,7 +127,7 @@ pub(crate) fn spec(table: &str) -> Option<&'static TableSpec> {
 /// lacks some) and the statement that writes a materialised row.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Columns {
-    tables: HashMap<&'static str, (Vec<ColSpec>, String)>,
+    tables: HashMap<&'static str, (Vec<ColSpec>, String, Vec<&'static str>)>,
 }
 
 impl Columns {
@@ -163,53 +165,205 @@ impl Columns {
                 all.join(", "),
                 marks.join(", ")
             );
-            tables.insert(t.name, (cols, sql));
+            tables.insert(t.name, (cols, sql, all));
         }
         Ok(Columns { tables })
     }
 
     /// The searchable columns of a table present in this database.
     pub fn of(&self, table: &str) -> Option<&[(&'static str, Col)]> {
-        self.tables.get(table).map(|(c, _)| c.as_slice())
+        self.tables.get(table).map(|(c, _, _)| c.as_slice())
+    }
+
+    /// A row's materialised values as its registers give them, if its table has rows.
+    pub fn values(&self, key: &RowKey, regs: &RowRegisters) -> Option<Vec<Sql>> {
+        self.of(&key.table).map(|c| compute(key, c, regs).values)
     }
 }
 
 /// The registers of one row, sorted by field.
 pub(crate) type RowRegisters = Vec<(String, Register)>;
 
-/// Loads every register of a row.
-pub(crate) fn load_row(conn: &Connection, key: &RowKey) -> Result<RowRegisters, StoreError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT field, body FROM register WHERE tbl = ?1 AND row_id = ?2")?;
-    let rows = stmt.query_map(params![key.table, key.id.to_string()], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (field, body) = row?;
-        out.push((field, serde_json::from_str(&body)?));
+/// The columns of a stored version after its row and field, in the order [`read_version`]
+/// reads them (a macro, so that statements using it are constant strings).
+macro_rules! version_cols {
+    () => {
+        "device, seq, op, parents, covers, author, wall_ms, counter"
+    };
+}
+pub(crate) use version_cols;
+
+/// A list of version ids as stored: 16 bytes of device and 8 of sequence (big-endian) each,
+/// or NULL when empty.
+fn ids_blob(ids: &[VersionId]) -> Option<Vec<u8>> {
+    if ids.is_empty() {
+        return None;
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = Vec::with_capacity(ids.len() * 24);
+    for id in ids {
+        out.extend_from_slice(id.device.0.as_bytes());
+        out.extend_from_slice(&id.seq.to_be_bytes());
+    }
+    Some(out)
+}
+
+fn ids_from_blob(blob: Option<Vec<u8>>) -> Result<Vec<VersionId>, StoreError> {
+    let Some(blob) = blob else {
+        return Ok(Vec::new());
+    };
+    if blob.len() % 24 != 0 {
+        return Err(StoreError::NotADatabase(format!(
+            "a version-id list of {} bytes",
+            blob.len()
+        )));
+    }
+    Ok(blob
+        .chunks_exact(24)
+        .map(|c| {
+            let mut dev = [0u8; 16];
+            let mut seq = [0u8; 8];
+            dev.copy_from_slice(&c[..16]);
+            seq.copy_from_slice(&c[16..]);
+            VersionId {
+                device: DeviceId(Uuid::from_bytes(dev)),
+                seq: u64::from_be_bytes(seq),
+            }
+        })
+        .collect())
+}
+
+fn uuid_from_blob(blob: &[u8]) -> Result<Uuid, StoreError> {
+    Uuid::from_slice(blob).map_err(|e| StoreError::NotADatabase(format!("stored id: {e}")))
+}
+
+/// The columns of [`version_cols`] as read, before decoding.
+pub(crate) struct RawVersion {
+    device: Vec<u8>,
+    seq: i64,
+    op: String,
+    parents: Option<Vec<u8>>,
+    covers: Option<Vec<u8>>,
+    author: Vec<u8>,
+    wall_ms: i64,
+    counter: i64,
+}
+
+/// Reads the columns of [`version_cols`] starting at column `at`.
+pub(crate) fn read_version(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<RawVersion> {
+    Ok(RawVersion {
+        device: r.get(at)?,
+        seq: r.get(at + 1)?,
+        op: r.get(at + 2)?,
+        parents: r.get(at + 3)?,
+        covers: r.get(at + 4)?,
+        author: r.get(at + 5)?,
+        wall_ms: r.get(at + 6)?,
+        counter: r.get(at + 7)?,
+    })
+}
+
+impl RawVersion {
+    /// The stored version.
+    pub(crate) fn decode(self) -> Result<Version, StoreError> {
+        Ok(Version {
+            id: VersionId {
+                device: DeviceId(uuid_from_blob(&self.device)?),
+                seq: u64::try_from(self.seq).unwrap_or(0),
+            },
+            op: serde_json::from_str::<Op>(&self.op)?,
+            parents: ids_from_blob(self.parents)?,
+            covers: ids_from_blob(self.covers)?,
+            author: UserId(uuid_from_blob(&self.author)?),
+            hlc: Hlc {
+                wall_ms: u64::try_from(self.wall_ms).unwrap_or(0),
+                counter: u32::try_from(self.counter).unwrap_or(0),
+            },
+        })
+    }
+}
+
+/// Loads every register of a row from its stored versions. A register is exactly its versions
+/// inserted in any order: the store never compacts, so its superseded ids are the parents of
+/// its versions.
+pub(crate) fn load_row(
+    conn: &Connection,
+    schema: &Schema,
+    key: &RowKey,
+) -> Result<RowRegisters, StoreError> {
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT field, ",
+        version_cols!(),
+        " FROM version WHERE tbl = ?1 AND row_id = ?2 ORDER BY field"
+    ))?;
+    let rows = stmt.query_map(params![key.table, key.id], |r| {
+        Ok((r.get::<_, String>(0)?, read_version(r, 1)?))
+    })?;
+    let mut out: RowRegisters = Vec::new();
+    for row in rows {
+        let (field, raw) = row?;
+        let v = raw.decode()?;
+        match out.last_mut() {
+            Some((f, reg)) if *f == field => {
+                reg.insert(v);
+            }
+            _ => {
+                let mut reg = new_register(schema, key, &field);
+                reg.insert(v);
+                out.push((field, reg));
+            }
+        }
+    }
     Ok(out)
 }
 
-/// Writes one register.
-pub(crate) fn save_register(
+/// Stores one version of a row's field.
+pub(crate) fn insert_version(
     conn: &Connection,
     key: &RowKey,
     field: &str,
-    reg: &Register,
+    v: &Version,
 ) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT OR REPLACE INTO register (tbl, row_id, field, body) VALUES (?1, ?2, ?3, ?4)",
-    )?
+    conn.prepare_cached(concat!(
+        "INSERT INTO version (tbl, row_id, field, ",
+        version_cols!(),
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    ))?
     .execute(params![
         key.table,
-        key.id.to_string(),
+        key.id,
         field,
-        serde_json::to_string(reg)?
+        v.id.device.0,
+        i64::try_from(v.id.seq).unwrap_or(i64::MAX),
+        serde_json::to_string(&v.op)?,
+        ids_blob(&v.parents),
+        ids_blob(&v.covers),
+        v.author.0,
+        i64::try_from(v.hlc.wall_ms).unwrap_or(i64::MAX),
+        i64::from(v.hlc.counter),
     ])?;
     Ok(())
+}
+
+/// Whether a change is stored: one probe of the version table's primary key (a change's id
+/// belongs to one row and field).
+pub(crate) fn has_version(conn: &Connection, c: &Change) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM version \
+             WHERE tbl = ?1 AND row_id = ?2 AND field = ?3 AND device = ?4 AND seq = ?5",
+        )?
+        .query_row(
+            params![
+                c.row.table,
+                c.row.id,
+                c.field,
+                c.id.device.0,
+                i64::try_from(c.id.seq).unwrap_or(i64::MAX)
+            ],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
 }
 
 /// A JSON value as an SQL value: text, integer, real, or JSON text for arrays and objects.
@@ -273,7 +427,7 @@ pub(crate) fn compute(
         Sql::Text(key.id.to_string()),
         Sql::Integer(i64::from(alive)),
         household_id.clone().map_or(Sql::Null, Sql::Text),
-        Sql::Text(Value::Object(data.clone()).to_string()),
+        Sql::Text(serde_json::to_string(&data).unwrap_or_default()),
         Sql::Integer(i64::from(conflicted)),
         Sql::Integer(i64::try_from(updated_ms).unwrap_or(i64::MAX)),
     ];
@@ -293,23 +447,72 @@ pub(crate) fn compute(
     }
 }
 
-/// Rewrites a row's materialised row and its open conflicts from its registers.
+/// What a row was before a write.
+pub(crate) enum Before {
+    /// It had no versions: no materialised row and no conflicts.
+    Fresh,
+    /// Its materialised values (as [`Columns::values`] gives them), or None when unknown.
+    Row(Option<Vec<Sql>>),
+}
+
+impl Before {
+    /// What a row with these registers is before a write.
+    pub fn of(cols: &Columns, key: &RowKey, regs: &RowRegisters) -> Before {
+        if regs.is_empty() {
+            Before::Fresh
+        } else {
+            Before::Row(cols.values(key, regs))
+        }
+    }
+}
+
+/// Rewrites a row's materialised row and its open conflicts from its registers. A row whose
+/// values before the write are known is updated in the columns that changed only, so the
+/// indexes of the other columns are not touched.
 pub(crate) fn write_row(
     conn: &Connection,
     cols: &Columns,
     key: &RowKey,
     regs: &RowRegisters,
+    before: &Before,
 ) -> Result<(), StoreError> {
     let row_id = key.id.to_string();
     let mut household_id = None;
-    if let Some((c, sql)) = cols.tables.get(key.table.as_str()) {
+    if let Some((c, sql, names)) = cols.tables.get(key.table.as_str()) {
         let m = compute(key, c, regs);
-        conn.prepare_cached(sql)?
-            .execute(rusqlite::params_from_iter(m.values.iter()))?;
+        let mut updated = false;
+        if let Before::Row(Some(old)) = before {
+            // Column 0 is the id; the others are set when they changed.
+            let changed: Vec<usize> = (1..names.len())
+                .filter(|&i| old.get(i) != m.values.get(i))
+                .collect();
+            if changed.is_empty() {
+                updated = true;
+            } else {
+                let sets: Vec<String> = changed
+                    .iter()
+                    .enumerate()
+                    .map(|(n, &i)| format!("{} = ?{}", names[i], n + 2))
+                    .collect();
+                let update = format!("UPDATE {} SET {} WHERE id = ?1", key.table, sets.join(", "));
+                let args =
+                    std::iter::once(&m.values[0]).chain(changed.iter().map(|&i| &m.values[i]));
+                updated = conn
+                    .prepare_cached(&update)?
+                    .execute(rusqlite::params_from_iter(args))?
+                    == 1;
+            }
+        }
+        if !updated {
+            conn.prepare_cached(sql)?
+                .execute(rusqlite::params_from_iter(m.values.iter()))?;
+        }
         household_id = m.household_id;
     }
-    conn.prepare_cached("DELETE FROM conflict WHERE tbl = ?1 AND row_id = ?2")?
-        .execute(params![key.table, row_id])?;
+    if !matches!(before, Before::Fresh) {
+        conn.prepare_cached("DELETE FROM conflict WHERE tbl = ?1 AND row_id = ?2")?
+            .execute(params![key.table, row_id])?;
+    }
     let conflicts = row_conflicts(key, regs.iter().map(|(f, r)| (f.as_str(), r)));
     if !conflicts.is_empty() {
         let mut stmt = conn.prepare_cached(
@@ -331,43 +534,18 @@ pub(crate) fn write_row(
     Ok(())
 }
 
-/// Removes a row entirely: registers, versions other than the device's own (those stay with
-/// its change log), materialised row and conflicts.
-pub(crate) fn remove_row(
-    conn: &Connection,
-    key: &RowKey,
-    own_device: &str,
-) -> Result<(), StoreError> {
-    let id = key.id.to_string();
-    conn.prepare_cached("DELETE FROM register WHERE tbl = ?1 AND row_id = ?2")?
-        .execute(params![key.table, id])?;
-    conn.prepare_cached("DELETE FROM version WHERE tbl = ?1 AND row_id = ?2 AND device != ?3")?
-        .execute(params![key.table, id, own_device])?;
+/// Removes a row entirely: its versions, materialised row and conflicts. The device's own
+/// changes of the row stay in its change log until they are pushed.
+pub(crate) fn remove_row(conn: &Connection, key: &RowKey) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM version WHERE tbl = ?1 AND row_id = ?2")?
+        .execute(params![key.table, key.id])?;
     conn.prepare_cached("DELETE FROM conflict WHERE tbl = ?1 AND row_id = ?2")?
-        .execute(params![key.table, id])?;
+        .execute(params![key.table, key.id.to_string()])?;
     if spec(&key.table).is_some() {
-        conn.execute(&format!("DELETE FROM {} WHERE id = ?1", key.table), [id])?;
-    }
-    Ok(())
-}
-
-/// Recomputes every materialised row of a table (a migration that adds a derived column).
-pub(crate) fn rebuild_table(
-    conn: &Connection,
-    cols: &Columns,
-    table: &str,
-) -> Result<(), StoreError> {
-    let ids: Vec<String> = conn
-        .prepare("SELECT DISTINCT row_id FROM register WHERE tbl = ?1")?
-        .query_map([table], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    for id in ids {
-        let Ok(uuid) = Uuid::parse_str(&id) else {
-            continue;
-        };
-        let key = RowKey::new(table, uuid);
-        let regs = load_row(conn, &key)?;
-        write_row(conn, cols, &key, &regs)?;
+        conn.execute(
+            &format!("DELETE FROM {} WHERE id = ?1", key.table),
+            [key.id.to_string()],
+        )?;
     }
     Ok(())
 }

@@ -4,10 +4,12 @@
 //! Each runs in its own transaction together with the version bump, so a crash leaves the
 //! database at the version before or after it.
 
+use fangpin_sync::{Register, RowKey, VersionId};
 use rusqlite::{Connection, TransactionBehavior};
+use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::materialise::{self, Columns};
+use crate::materialise::{self, Columns, RowRegisters};
 
 /// Version 1: the synced records, the sync bookkeeping and attachments.
 const V1: &str = r#"
@@ -173,21 +175,143 @@ DROP INDEX member_name;
 CREATE INDEX member_search ON member (name, alive, household_id);
 "#;
 
-/// One migration: its SQL, then the tables whose materialised rows it recomputes from the
-/// registers (for new derived columns).
+/// Version 3: every version is stored once, as a row of `version` keyed and clustered by its
+/// row, field and id (ids as 16-byte blobs, the op as JSON, parents and covers as packed ids),
+/// instead of twice (in its register's JSON and in an index of ids). A register is rebuilt
+/// from its versions when loaded, and whether a change is stored is one probe of the key.
+/// The device's own changes stay whole in `change_log`.
+const V3_BEFORE: &str = r#"
+CREATE TABLE version_v3 (
+    tbl TEXT NOT NULL,
+    row_id BLOB NOT NULL,
+    field TEXT NOT NULL,
+    device BLOB NOT NULL,
+    seq INTEGER NOT NULL,
+    op TEXT NOT NULL,
+    parents BLOB,
+    covers BLOB,
+    author BLOB NOT NULL,
+    wall_ms INTEGER NOT NULL,
+    counter INTEGER NOT NULL,
+    PRIMARY KEY (tbl, row_id, field, device, seq)
+) WITHOUT ROWID;
+"#;
+
+const V3_AFTER: &str = r#"
+DROP TABLE register;
+DROP TABLE version;
+ALTER TABLE version_v3 RENAME TO version;
+"#;
+
+/// Version 3's data step: every version of every register JSON into `version_v3`.
+fn v3_versions(tx: &Connection) -> Result<(), StoreError> {
+    let mut stmt = tx.prepare("SELECT tbl, row_id, field, body FROM register")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut insert = tx.prepare(
+        "INSERT INTO version_v3 (tbl, row_id, field, device, seq, op, parents, covers, author, \
+         wall_ms, counter) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    for row in rows {
+        let (tbl, row_id, field, body) = row?;
+        let Ok(id) = Uuid::parse_str(&row_id) else {
+            continue;
+        };
+        let reg: Register = serde_json::from_str(&body)?;
+        for v in reg.versions() {
+            let pack = |ids: &[VersionId]| {
+                (!ids.is_empty()).then(|| {
+                    ids.iter()
+                        .flat_map(|i| {
+                            let mut b = i.device.0.as_bytes().to_vec();
+                            b.extend_from_slice(&i.seq.to_be_bytes());
+                            b
+                        })
+                        .collect::<Vec<u8>>()
+                })
+            };
+            insert.execute(rusqlite::params![
+                tbl,
+                id,
+                field,
+                v.id.device.0,
+                i64::try_from(v.id.seq).unwrap_or(i64::MAX),
+                serde_json::to_string(&v.op)?,
+                pack(&v.parents),
+                pack(&v.covers),
+                v.author.0,
+                i64::try_from(v.hlc.wall_ms).unwrap_or(i64::MAX),
+                i64::from(v.hlc.counter),
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+/// Version 2's step: recomputes the household and member rows (for the reversed identity
+/// numbers) from the registers as version 2 stored them, one JSON register per field.
+fn v2_rematerialise(tx: &Connection) -> Result<(), StoreError> {
+    let cols = Columns::read(tx)?;
+    for table in ["household", "member"] {
+        let ids: Vec<String> = tx
+            .prepare("SELECT DISTINCT row_id FROM register WHERE tbl = ?1")?
+            .query_map([table], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut stmt =
+            tx.prepare("SELECT field, body FROM register WHERE tbl = ?1 AND row_id = ?2")?;
+        for id in ids {
+            let Ok(uuid) = Uuid::parse_str(&id) else {
+                continue;
+            };
+            let key = RowKey::new(table, uuid);
+            let mut regs: RowRegisters = stmt
+                .query_map([table, id.as_str()], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })?
+                .map(|row| {
+                    let (field, body) = row?;
+                    Ok((field, serde_json::from_str(&body)?))
+                })
+                .collect::<Result<_, StoreError>>()?;
+            regs.sort_by(|a, b| a.0.cmp(&b.0));
+            materialise::write_row(tx, &cols, &key, &regs, &materialise::Before::Row(None))?;
+        }
+    }
+    Ok(())
+}
+
+/// A migration's data step, run inside its transaction.
+type Step = fn(&Connection) -> Result<(), StoreError>;
+
+/// One migration: SQL, then a data step, then more SQL, in one transaction with the version
+/// bump.
 struct Migration {
     sql: &'static str,
-    rematerialise: &'static [&'static str],
+    step: Option<Step>,
+    after: &'static str,
 }
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
         sql: V1,
-        rematerialise: &[],
+        step: None,
+        after: "",
     },
     Migration {
         sql: V2,
-        rematerialise: &["household", "member"],
+        step: Some(v2_rematerialise),
+        after: "",
+    },
+    Migration {
+        sql: V3_BEFORE,
+        step: Some(v3_versions),
+        after: V3_AFTER,
     },
 ];
 
@@ -212,12 +336,10 @@ pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<(), StoreErr
         let m = &MIGRATIONS[v as usize];
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(m.sql)?;
-        if !m.rematerialise.is_empty() {
-            let cols = Columns::read(&tx)?;
-            for table in m.rematerialise {
-                materialise::rebuild_table(&tx, &cols, table)?;
-            }
+        if let Some(step) = m.step {
+            step(&tx)?;
         }
+        tx.execute_batch(m.after)?;
         tx.pragma_update(None, "user_version", v + 1)?;
         tx.commit()?;
     }

@@ -2,7 +2,7 @@
 
 use fangpin_sync::{Conflict, LedgerState, Register, RowKey, Value};
 use rusqlite::types::Value as Sql;
-use rusqlite::{params_from_iter, OptionalExtension, Row};
+use rusqlite::{params_from_iter, Row};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -180,17 +180,24 @@ impl Store {
 
     /// The register of one field: its versions (the field's history) and heads.
     pub fn register(&self, key: &RowKey, field: &str) -> Result<Option<Register>, StoreError> {
-        let body: Option<String> = self
-            .conn
-            .prepare_cached(
-                "SELECT body FROM register WHERE tbl = ?1 AND row_id = ?2 AND field = ?3",
-            )?
-            .query_row(
-                rusqlite::params![key.table, key.id.to_string(), field],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT ",
+            materialise::version_cols!(),
+            " FROM version WHERE tbl = ?1 AND row_id = ?2 AND field = ?3"
+        ))?;
+        let raws: Vec<_> = stmt
+            .query_map(rusqlite::params![key.table, key.id, field], |r| {
+                materialise::read_version(r, 0)
+            })?
+            .collect::<Result<_, _>>()?;
+        if raws.is_empty() {
+            return Ok(None);
+        }
+        let mut reg = materialise::new_register(&self.ctx.schema, key, field);
+        for raw in raws {
+            reg.insert(raw.decode()?);
+        }
+        Ok(Some(reg))
     }
 
     /// Households of the given villages, searched by name, identity number (full or its last

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::error::StoreError;
 use crate::key::{self, Backoff, KdfParams, KeyFile};
-use crate::materialise::{self, Columns, RowRegisters};
+use crate::materialise::{self, Before, Columns, RowRegisters};
 use crate::migration::{self, SCHEMA_VERSION};
 
 /// How hard a commit waits for the disk.
@@ -122,6 +122,15 @@ pub(crate) fn save_device(conn: &Connection, d: &DeviceRow) -> Result<(), StoreE
     Ok(())
 }
 
+/// The WAL size (in pages) at which a save's commit copies the WAL into the database file
+/// (SQLite's default is 1,000). Checkpoints belong to pulls, locking and idle time
+/// ([`Store::checkpoint`]), not to the user's saves: at about 7 pages a save, this leaves
+/// room for about a thousand saves between two pulls; it only bounds the WAL (32 MB).
+pub(crate) const SAVE_AUTOCHECKPOINT: i64 = 8_000;
+
+/// The WAL size (in pages) at which a pulled batch's commit checkpoints.
+pub(crate) const PULL_AUTOCHECKPOINT: i64 = 1_000;
+
 fn wal_path(db: &Path, suffix: &str) -> PathBuf {
     let mut s = db.as_os_str().to_owned();
     s.push(suffix);
@@ -147,6 +156,7 @@ fn connect(path: &Path, key: &key::DbKey, opts: &StoreOptions) -> Result<Connect
     conn.execute_batch(
         "PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -16000;",
     )?;
+    conn.pragma_update(None, "wal_autocheckpoint", SAVE_AUTOCHECKPOINT)?;
     // Every query shape of the screens and the write paths stays prepared.
     conn.set_prepared_statement_cache_capacity(256);
     Ok(conn)
@@ -241,6 +251,16 @@ impl Store {
             now_ms,
             &opts.backoff,
         )
+    }
+
+    /// Copies the WAL into the database file without waiting for anything (a passive
+    /// checkpoint), so that the next saves do not pay for it; the app may call it when it is
+    /// idle. Pulls checkpoint on their own once the WAL holds 1,000 pages, and closing the
+    /// store checkpoints too.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// Locks the app: closes the connection. The database key was wiped from this process's
@@ -371,6 +391,8 @@ pub struct Edit<'a> {
 struct RowWrite<'k> {
     key: &'k RowKey,
     regs: RowRegisters,
+    /// What the row was when the write began.
+    before: Before,
     made: Vec<Change>,
 }
 
@@ -411,9 +433,11 @@ impl RowWrite<'_> {
 
 impl Edit<'_> {
     fn begin<'k>(&self, key: &'k RowKey) -> Result<RowWrite<'k>, StoreError> {
+        let regs = materialise::load_row(self.tx, &self.ctx.schema, key)?;
         Ok(RowWrite {
             key,
-            regs: materialise::load_row(self.tx, key)?,
+            before: Before::of(&self.ctx.cols, key, &regs),
+            regs,
             made: Vec::new(),
         })
     }
@@ -463,30 +487,16 @@ impl Edit<'_> {
         if w.made.is_empty() {
             return Ok(Vec::new());
         }
-        let device = self.dev.identity.device.0.to_string();
-        let row_id = w.key.id.to_string();
-        let mut version = self.tx.prepare_cached(
-            "INSERT INTO version (device, seq, tbl, row_id, field) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
         let mut log = self.tx.prepare_cached(
             "INSERT INTO change_log (seq, body, recorded_ms) VALUES (?1, ?2, ?3)",
         )?;
         let wall = i64::try_from(self.wall_ms).unwrap_or(i64::MAX);
-        let mut fields: Vec<&str> = Vec::new();
         for c in &w.made {
             let seq = i64::try_from(c.id.seq).unwrap_or(i64::MAX);
-            version.execute(params![device, seq, w.key.table, row_id, c.field])?;
+            materialise::insert_version(self.tx, w.key, &c.field, &Version::from_change(c))?;
             log.execute(params![seq, serde_json::to_string(c)?, wall])?;
-            if !fields.contains(&c.field.as_str()) {
-                fields.push(&c.field);
-            }
         }
-        for f in fields {
-            if let Some(reg) = w.reg(f) {
-                materialise::save_register(self.tx, w.key, f, reg)?;
-            }
-        }
-        materialise::write_row(self.tx, &self.ctx.cols, w.key, &w.regs)?;
+        materialise::write_row(self.tx, &self.ctx.cols, w.key, &w.regs, &w.before)?;
         self.changes.extend(w.made.iter().cloned());
         Ok(w.made)
     }

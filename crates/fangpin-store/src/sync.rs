@@ -1,7 +1,7 @@
 //! What the sync client needs: the changes waiting to be pushed, marking them acknowledged,
 //! storing refusals, and applying a pulled batch through the merge engine.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::HashMap;
 
 use fangpin_sync::wire::{PullResponse, PushRequest, PushResponse, Refusal, RefusalCode};
 use fangpin_sync::{Change, RowKey, Version, VersionId};
@@ -10,8 +10,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::materialise::{self, RowRegisters};
-use crate::store::{load_device, save_device, Store};
+use crate::materialise::{self, Before, RowRegisters};
+use crate::store::{load_device, save_device, Store, PULL_AUTOCHECKPOINT, SAVE_AUTOCHECKPOINT};
 
 /// What applying a pulled batch did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -200,17 +200,15 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut dev = load_device(&tx)?;
         let own = dev.identity.device;
-        let own_text = own.0.to_string();
         let clock_before = serde_json::to_string(&dev.clock)?;
         let (seq_before, cursor_before) = (dev.next_seq, dev.pull_cursor);
         let mut out = PullOutcome::default();
-        // Every register of each touched row, and which fields changed.
-        let mut rows: BTreeMap<RowKey, (RowRegisters, BTreeSet<String>)> = BTreeMap::new();
+        // Every register of each touched row, and whether the row changed.
+        // Every touched row in order of arrival: its registers, whether a change was merged,
+        // and what it was before; and where each row is in that list.
+        let mut rows: Vec<(RowKey, RowRegisters, bool, Before)> = Vec::new();
+        let mut index: HashMap<RowKey, usize> = HashMap::new();
         {
-            let mut version = tx.prepare_cached(
-                "INSERT OR IGNORE INTO version (device, seq, tbl, row_id, field) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
             let mut flag = tx.prepare_cached(
                 "INSERT OR IGNORE INTO clock_flag (device, seq, ahead_ms) VALUES (?1, ?2, ?3)",
             )?;
@@ -220,27 +218,24 @@ impl Store {
             )?;
             for s in &batch.changes {
                 let c = &s.change;
-                let device = c.id.device.0.to_string();
-                // The version index says whether the change is here, without loading its
-                // register: a repeated batch costs one index probe per change.
-                let added = version.execute(params![
-                    device,
-                    to_i64(c.id.seq),
-                    c.row.table,
-                    c.row.id.to_string(),
-                    c.field
-                ])?;
-                if added == 0 {
-                    out.duplicates += 1;
-                    continue;
-                }
-                if !rows.contains_key(&c.row) {
-                    let regs = materialise::load_row(&tx, &c.row)?;
-                    rows.insert(c.row.clone(), (regs, BTreeSet::new()));
-                }
-                let Some((regs, dirty)) = rows.get_mut(&c.row) else {
-                    continue;
+                // Whether the change is here: the loaded registers of its row say so, and for a
+                // row not loaded yet one probe of the version table's key does, so a repeated
+                // batch costs one probe per change and loads no register.
+                let i = match index.get(&c.row) {
+                    Some(i) => *i,
+                    None => {
+                        if materialise::has_version(&tx, c)? {
+                            out.duplicates += 1;
+                            continue;
+                        }
+                        let regs = materialise::load_row(&tx, &ctx.schema, &c.row)?;
+                        let before = Before::of(&ctx.cols, &c.row, &regs);
+                        index.insert(c.row.clone(), rows.len());
+                        rows.push((c.row.clone(), regs, false, before));
+                        rows.len() - 1
+                    }
                 };
+                let (_, regs, dirty, _) = &mut rows[i];
                 let at = match regs.binary_search_by(|(n, _)| n.as_str().cmp(&c.field)) {
                     Ok(i) => i,
                     Err(i) => {
@@ -249,14 +244,21 @@ impl Store {
                         i
                     }
                 };
-                if !regs[at].1.insert(Version::from_change(c)) {
+                let v = Version::from_change(c);
+                if regs[at].1.contains(&v.id) {
                     out.duplicates += 1;
                     continue;
                 }
+                materialise::insert_version(&tx, &c.row, &c.field, &v)?;
+                regs[at].1.insert(v);
+                *dirty = true;
                 out.new += 1;
-                dirty.insert(c.field.clone());
                 if let Err(skew) = dev.clock.observe(c.hlc, wall_ms) {
-                    flag.execute(params![device, to_i64(c.id.seq), to_i64(skew.ahead_ms)])?;
+                    flag.execute(params![
+                        c.id.device.0.to_string(),
+                        to_i64(c.id.seq),
+                        to_i64(skew.ahead_ms)
+                    ])?;
                     out.clock_flags += 1;
                 }
                 if c.id.device == own {
@@ -271,28 +273,20 @@ impl Store {
                 }
             }
         }
-        for (key, (regs, dirty)) in &rows {
-            if dirty.is_empty() {
+        for (key, regs, dirty, before) in &rows {
+            if !dirty {
                 continue;
             }
-            for field in dirty {
-                if let Ok(i) = regs.binary_search_by(|(n, _)| n.as_str().cmp(field)) {
-                    materialise::save_register(&tx, key, field, &regs[i].1)?;
-                }
-            }
-            materialise::write_row(&tx, &ctx.cols, key, regs)?;
+            materialise::write_row(&tx, &ctx.cols, key, regs, before)?;
             out.rows_touched += 1;
         }
         for key in &batch.removed_rows {
             let existed: Option<i64> = tx
-                .query_row(
-                    "SELECT 1 FROM register WHERE tbl = ?1 AND row_id = ?2 LIMIT 1",
-                    params![key.table, key.id.to_string()],
-                    |r| r.get(0),
-                )
+                .prepare_cached("SELECT 1 FROM version WHERE tbl = ?1 AND row_id = ?2 LIMIT 1")?
+                .query_row(params![key.table, key.id], |r| r.get(0))
                 .optional()?;
             if existed.is_some() {
-                materialise::remove_row(&tx, key, &own_text)?;
+                materialise::remove_row(&tx, key)?;
                 out.rows_removed += 1;
             }
         }
@@ -304,7 +298,14 @@ impl Store {
         {
             save_device(&tx, &dev)?;
         }
-        tx.commit()?;
+        // A pull's commit checkpoints once the WAL holds 1,000 pages, so that the pulls, not
+        // the user's next saves, pay for copying what they wrote (saves only checkpoint at
+        // 8,000 pages).
+        tx.pragma_update(None, "wal_autocheckpoint", PULL_AUTOCHECKPOINT)?;
+        let committed = tx.commit();
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", SAVE_AUTOCHECKPOINT)?;
+        committed?;
         Ok(out)
     }
 }

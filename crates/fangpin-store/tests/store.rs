@@ -5,6 +5,7 @@
 mod store {
     pub mod crash;
     pub mod encryption;
+    pub mod fill;
     pub mod migrate;
     pub mod pull;
     pub mod support;

@@ -1,19 +1,30 @@
 //! Prints the store's figures beside plain rusqlite doing the same row writes without sync
 //! bookkeeping and without encryption, in the same run:
-//! `cargo run --release -p fangpin-store --bin fangpin-store-bench`.
+//! `cargo run --release -p fangpin-store --bin fangpin-store-bench [-- normal]`
+//! (`normal` opens the store with `Durability::Normal`; the default is `Full`).
 //!
 //! Workload: 20,000 households in 20 villages, each with one member, arriving as pulled
 //! changes (the first 100,000 are timed); then household-form saves, searches and opening
 //! one household. Figures go to docs/store.md.
+//!
+//! The plain database runs in a child process (this program with `--plain DIR`). SQLite is
+//! built with `SQLITE_ENABLE_MEMORY_MANAGEMENT`, so every connection of a process shares one
+//! page-cache pool with a global LRU: a connection that reads past its own cache size takes
+//! the other connections' pages, and their pages are then freed as soon as they are
+//! unpinned. With both databases in one process the plain connection's pull took the whole
+//! pool, and the store ran without a page cache (every page read from the file and
+//! decrypted: the "14 µs row read"). The app has one connection, so each side gets a process
+//! of its own here.
 #![allow(clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use fangpin_store::{DeviceIdentity, HouseholdSearch, Store, StoreOptions};
+use fangpin_store::{DeviceIdentity, Durability, HouseholdSearch, Store, StoreOptions};
 use fangpin_sync::wire::{PullResponse, Sequenced, MAX_BATCH};
 use fangpin_sync::{Change, DeviceId, Replica, RowKey, Schema, UserId, Value, Writer};
 use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -256,139 +267,103 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    ms(sorted[i.min(sorted.len() - 1)])
+    sorted[i.min(sorted.len() - 1)]
 }
 
-fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
     let t = Instant::now();
     let out = f();
-    (out, t.elapsed())
+    (out, ms(t.elapsed()))
 }
 
-fn main() {
-    let dir: PathBuf =
-        std::env::temp_dir().join(format!("fangpin-store-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    run(&dir);
-    std::fs::remove_dir_all(&dir).ok();
+/// What one side of the benchmark measured, in ms (sorted samples) and bytes.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Figures {
+    pull: f64,
+    reapply: f64,
+    saves: Vec<f64>,
+    searches: Vec<Vec<f64>>,
+    opens: Vec<f64>,
+    size: u64,
 }
 
-fn run(dir: &Path) {
-    let identity = DeviceIdentity {
-        device: DeviceId(Uuid::from_u128(0xde_0001)),
-        user: UserId(Uuid::from_u128(0xde_0002)),
-    };
-    let opts = StoreOptions::default();
-    let db = dir.join("store.db");
-    let (store, create) = time(|| Store::init(&db, "246810", identity, &opts).unwrap());
-    store.lock().unwrap();
-    let (store, open) = time(|| Store::open(&db, "246810", &opts, 0).unwrap());
-    let mut store = store;
-    let mut plain = Connection::open(dir.join("plain.db")).unwrap();
-    plain
-        .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
-        .unwrap();
-    plain.execute_batch(PLAIN_SCHEMA).unwrap();
+/// The operations both sides run: the store through its API, plain rusqlite by hand.
+trait Side {
+    fn apply(&mut self, batch: &PullResponse);
+    fn save(&mut self, key: &RowKey, fields: &[(&'static str, Value)]);
+    fn search(&self, q: &HouseholdSearch) -> usize;
+    fn open(&self, id: Uuid);
+}
 
-    println!("fangpin-store benchmark: {HOUSEHOLDS} households in 20 villages, one member each");
-    println!(
-        "store: SQLCipher, WAL, synchronous=FULL; plain: unencrypted SQLite, WAL, synchronous=FULL"
-    );
-    println!(
-        "create store (Argon2id m=64 MiB t=3): {:.0} ms; open with passcode: {:.0} ms",
-        ms(create),
-        ms(open)
-    );
-    println!();
-    println!("| operation | store | plain rusqlite | ratio |");
-    println!("| --- | --- | --- | --- |");
+struct StoreSide(Store);
 
-    let (changes, ids) = pulled_changes();
-    let all = batches(&changes, 0);
-    let timed = TIMED_PULL.div_ceil(MAX_BATCH);
-    let (_, store_pull) = time(|| {
-        for b in &all[..timed] {
-            store.apply_pull(b, 1_700_000_100_000).unwrap();
-        }
-    });
-    let (_, plain_pull) = time(|| {
-        for b in &all[..timed] {
-            plain_apply(&mut plain, b);
-        }
-    });
-    row(
-        &format!("apply {TIMED_PULL} pulled changes ({timed} batches), total"),
-        ms(store_pull),
-        ms(plain_pull),
-        "ms",
-    );
-    for b in &all[timed..] {
-        store.apply_pull(b, 1_700_000_100_000).unwrap();
-        plain_apply(&mut plain, b);
+impl Side for StoreSide {
+    fn apply(&mut self, batch: &PullResponse) {
+        self.0.apply_pull(batch, 1_700_000_100_000).unwrap();
     }
-    let (_, again) = time(|| {
-        for b in &all[..timed] {
-            store.apply_pull(b, 1_700_000_100_000).unwrap();
+    fn save(&mut self, key: &RowKey, fields: &[(&'static str, Value)]) {
+        self.0.save(key, fields, 1_700_000_200_000).unwrap();
+    }
+    fn search(&self, q: &HouseholdSearch) -> usize {
+        self.0.households(q).unwrap().len()
+    }
+    fn open(&self, id: Uuid) {
+        self.0.household(id).unwrap().unwrap();
+    }
+}
+
+struct PlainSide(Connection);
+
+impl Side for PlainSide {
+    fn apply(&mut self, batch: &PullResponse) {
+        plain_apply(&mut self.0, batch);
+    }
+    fn save(&mut self, key: &RowKey, fields: &[(&'static str, Value)]) {
+        let tx = self.0.transaction().unwrap();
+        let id = key.id.to_string();
+        let old: String = tx
+            .query_row("SELECT data FROM household WHERE id = ?1", [&id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let mut data = serde_json::from_str::<Value>(&old)
+            .unwrap()
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        for (k, v) in fields {
+            data.insert((*k).to_owned(), v.clone());
         }
-    });
-    println!(
-        "| re-apply the same {TIMED_PULL} changes (all duplicates) | {:.0} ms | | |",
-        ms(again)
-    );
-
-    // Saving one household form: 8 changed fields of a random household.
-    let mut rng: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
-    let rounds = 1000u32;
-    let mut store_t = Vec::new();
-    let mut plain_t = Vec::new();
-    for round in 0..rounds {
-        let i = (next() % u64::from(HOUSEHOLDS)) as u32;
-        let key = RowKey::new("household", ids[i as usize]);
-        let fields = form_fields(i, round);
-        let (_, t) = time(|| store.save(&key, &fields, 1_700_000_200_000).unwrap());
-        store_t.push(t);
-        let (_, t) = time(|| {
-            let tx = plain.transaction().unwrap();
-            let id = key.id.to_string();
-            let old: String = tx
-                .query_row("SELECT data FROM household WHERE id = ?1", [&id], |r| {
-                    r.get(0)
-                })
-                .unwrap();
-            let mut data = serde_json::from_str::<Value>(&old)
-                .unwrap()
-                .as_object()
-                .cloned()
-                .unwrap_or_default();
-            for (k, v) in &fields {
-                data.insert((*k).to_owned(), v.clone());
-            }
-            plain_write(&tx, "household", &id, &data);
-            tx.commit().unwrap();
-        });
-        plain_t.push(t);
+        plain_write(&tx, "household", &id, &data);
+        tx.commit().unwrap();
     }
-    store_t.sort();
-    plain_t.sort();
-    for (name, p) in [("p50", 0.5), ("p99", 0.99)] {
-        row(
-            &format!("save one household form (8 fields), {name}"),
-            percentile(&store_t, p),
-            percentile(&plain_t, p),
-            "ms",
-        );
+    fn search(&self, q: &HouseholdSearch) -> usize {
+        plain_search(&self.0, q)
     }
+    fn open(&self, id: Uuid) {
+        let _h: String = self
+            .0
+            .prepare_cached("SELECT data FROM household WHERE id = ?1")
+            .unwrap()
+            .query_row([id.to_string()], |r| r.get(0))
+            .unwrap();
+        let _m: Vec<String> = self
+            .0
+            .prepare_cached("SELECT data FROM member WHERE household_id = ?1")
+            .unwrap()
+            .query_map([id.to_string()], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+    }
+}
 
-    // Listing and searching.
-    let searches: Vec<(&str, Option<String>)> = vec![
+const SEARCHES: usize = 6;
+
+fn searches() -> Vec<(&'static str, Option<String>)> {
+    vec![
         ("list one village, first page of 50", None),
         ("search by name part", Some("王1234".into())),
         ("search by a member's name", Some("李777".into())),
@@ -398,87 +373,247 @@ fn run(dir: &Path) {
         ),
         ("search by a full identity number", Some(id_number(4321))),
         ("search by 户编号 prefix", Some("530325100000".into())),
-    ];
-    for (name, text) in searches {
+    ]
+}
+
+/// Runs the workload on one side.
+fn workload(side: &mut dyn Side, reapply: bool) -> Figures {
+    let mut f = Figures::default();
+    let (changes, ids) = pulled_changes();
+    let all = batches(&changes, 0);
+    let timed = TIMED_PULL.div_ceil(MAX_BATCH);
+    f.pull = time(|| {
+        for b in &all[..timed] {
+            side.apply(b);
+        }
+    })
+    .1;
+    for b in &all[timed..] {
+        side.apply(b);
+    }
+    if reapply {
+        f.reapply = time(|| {
+            for b in &all[..timed] {
+                side.apply(b);
+            }
+        })
+        .1;
+    }
+
+    // Saving one household form: 8 changed fields of a random household.
+    let mut rng: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    for round in 0..1000u32 {
+        let i = (next() % u64::from(HOUSEHOLDS)) as u32;
+        let key = RowKey::new("household", ids[i as usize]);
+        let fields = form_fields(i, round);
+        f.saves.push(time(|| side.save(&key, &fields)).1);
+    }
+
+    for (_, text) in searches() {
         let q = HouseholdSearch {
             villages: vec![village(1)],
             text,
             limit: 50,
             offset: 0,
         };
-        let n = 30;
-        let mut s = Vec::new();
-        let mut p = Vec::new();
-        for _ in 0..n {
-            s.push(time(|| store.households(&q).unwrap()).1);
-            p.push(time(|| plain_search(&plain, &q)).1);
-        }
-        s.sort();
-        p.sort();
-        row(
-            &format!("{name}, p50 (worst)"),
-            percentile(&s, 0.5),
-            percentile(&p, 0.5),
-            "ms",
-        );
-        println!(
-            "|   worst of {n} | {:.2} ms | {:.2} ms | |",
-            ms(s[s.len() - 1]),
-            ms(p[p.len() - 1])
-        );
+        f.searches
+            .push((0..30).map(|_| time(|| side.search(&q)).1).collect());
     }
 
-    // Opening one household.
-    let mut s = Vec::new();
-    let mut p = Vec::new();
     for _ in 0..200 {
         let id = ids[(next() % u64::from(HOUSEHOLDS)) as usize];
-        s.push(time(|| store.household(id).unwrap().unwrap()).1);
-        p.push(
-            time(|| {
-                let h: String = plain
-                    .prepare_cached("SELECT data FROM household WHERE id = ?1")
-                    .unwrap()
-                    .query_row([id.to_string()], |r| r.get(0))
-                    .unwrap();
-                let m: Vec<String> = plain
-                    .prepare_cached("SELECT data FROM member WHERE household_id = ?1")
-                    .unwrap()
-                    .query_map([id.to_string()], |r| r.get(0))
-                    .unwrap()
-                    .collect::<Result<_, _>>()
-                    .unwrap();
-                (h, m)
-            })
-            .1,
+        f.opens.push(time(|| side.open(id)).1);
+    }
+    for v in [&mut f.saves, &mut f.opens]
+        .into_iter()
+        .chain(f.searches.iter_mut())
+    {
+        v.sort_by(f64::total_cmp);
+    }
+    f
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, flag, dir] = args.as_slice() {
+        if flag == "--plain" {
+            let figures = run_plain(Path::new(dir));
+            println!("{}", serde_json::to_string(&figures).unwrap());
+            return;
+        }
+    }
+    let durability = match args.get(1).map(String::as_str) {
+        Some("normal") => Durability::Normal,
+        _ => Durability::Full,
+    };
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("fangpin-store-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    run(&dir, durability);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn run_plain(dir: &Path) -> Figures {
+    let path = dir.join("plain.db");
+    let plain = Connection::open(&path).unwrap();
+    plain
+        .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+        .unwrap();
+    plain.execute_batch(PLAIN_SCHEMA).unwrap();
+    let mut side = PlainSide(plain);
+    let mut f = workload(&mut side, false);
+    f.size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    f
+}
+
+/// Rounds of the whole workload, each side in a fresh folder; the store's and the plain
+/// database's rounds alternate, so that a busy moment of the machine hits both sides.
+const ROUNDS: usize = 3;
+
+fn fastest(v: &[f64]) -> f64 {
+    v.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
+/// The rounds together: totals by the fastest round (other builds on the machine only ever
+/// add time), samples pooled.
+fn pool(rounds: Vec<Figures>) -> (Figures, Vec<f64>) {
+    let pulls: Vec<f64> = rounds.iter().map(|f| f.pull).collect();
+    let mut out = Figures {
+        pull: fastest(&pulls),
+        reapply: fastest(&rounds.iter().map(|f| f.reapply).collect::<Vec<_>>()),
+        size: rounds.iter().map(|f| f.size).max().unwrap_or(0),
+        searches: vec![Vec::new(); SEARCHES],
+        ..Figures::default()
+    };
+    for f in rounds {
+        out.saves.extend(f.saves);
+        out.opens.extend(f.opens);
+        for (all, one) in out.searches.iter_mut().zip(f.searches) {
+            all.extend(one);
+        }
+    }
+    for v in [&mut out.saves, &mut out.opens]
+        .into_iter()
+        .chain(out.searches.iter_mut())
+    {
+        v.sort_by(f64::total_cmp);
+    }
+    (out, pulls)
+}
+
+fn run(dir: &Path, durability: Durability) {
+    let identity = DeviceIdentity {
+        device: DeviceId(Uuid::from_u128(0xde_0001)),
+        user: UserId(Uuid::from_u128(0xde_0002)),
+    };
+    let opts = StoreOptions {
+        durability,
+        ..StoreOptions::default()
+    };
+    let mut stores = Vec::new();
+    let mut plains = Vec::new();
+    let (mut create, mut open) = (0.0, 0.0);
+    for round in 0..ROUNDS {
+        let dir = dir.join(format!("round{round}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("store.db");
+        let (store, c) = time(|| Store::init(&db, "246810", identity, &opts).unwrap());
+        store.lock().unwrap();
+        let (store, o) = time(|| Store::open(&db, "246810", &opts, 0).unwrap());
+        (create, open) = (c, o);
+        let mut side = StoreSide(store);
+        let mut f = workload(&mut side, true);
+        drop(side);
+        f.size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+        stores.push(f);
+
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
+            .arg("--plain")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(child.status.success(), "the plain side failed");
+        plains.push(serde_json::from_slice::<Figures>(&child.stdout).unwrap());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+    let (s, store_pulls) = pool(stores);
+    let (p, plain_pulls) = pool(plains);
+    let size = s.size;
+
+    let sync = match durability {
+        Durability::Full => "FULL",
+        Durability::Normal => "NORMAL",
+    };
+    println!("fangpin-store benchmark: {HOUSEHOLDS} households in 20 villages, one member each");
+    println!(
+        "store: SQLCipher, WAL, synchronous={sync}; plain (own process): unencrypted SQLite, \
+         WAL, synchronous=FULL"
+    );
+    println!(
+        "create store (Argon2id m=64 MiB t=3): {create:.0} ms; open with passcode: {open:.0} ms"
+    );
+    println!(
+        "{ROUNDS} rounds, alternating; totals are the fastest round's, percentiles pool the rounds' \
+         samples"
+    );
+    println!("pull per round (ms): store {store_pulls:.0?}, plain {plain_pulls:.0?}");
+    println!();
+    println!("| operation | store | plain rusqlite | ratio |");
+    println!("| --- | --- | --- | --- |");
+    let timed = TIMED_PULL.div_ceil(MAX_BATCH);
+    row(
+        &format!("apply {TIMED_PULL} pulled changes ({timed} batches), total"),
+        s.pull,
+        p.pull,
+    );
+    row(
+        &format!("re-apply the same {TIMED_PULL} changes (all duplicates), total"),
+        s.reapply,
+        p.pull,
+    );
+    for (name, q) in [("p50", 0.5), ("p99", 0.99)] {
+        row(
+            &format!("save one household form (8 fields), {name}"),
+            percentile(&s.saves, q),
+            percentile(&p.saves, q),
         );
     }
-    s.sort();
-    p.sort();
-    row(
-        "open one household with everything in it, p50",
-        percentile(&s, 0.5),
-        percentile(&p, 0.5),
-        "ms",
-    );
-    row(
-        "open one household with everything in it, p99",
-        percentile(&s, 0.99),
-        percentile(&p, 0.99),
-        "ms",
-    );
-    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    for (i, (name, _)) in searches().iter().enumerate().take(SEARCHES) {
+        row(
+            &format!("{name}, p50"),
+            percentile(&s.searches[i], 0.5),
+            percentile(&p.searches[i], 0.5),
+        );
+        row(
+            &format!("{name}, worst of {}", 30 * ROUNDS),
+            percentile(&s.searches[i], 1.0),
+            percentile(&p.searches[i], 1.0),
+        );
+    }
+    for (name, q) in [("p50", 0.5), ("p99", 0.99)] {
+        row(
+            &format!("open one household with everything in it, {name}"),
+            percentile(&s.opens, q),
+            percentile(&p.opens, q),
+        );
+    }
     println!();
     println!(
         "database size after the run: store {:.1} MB, plain {:.1} MB",
-        size(&db) as f64 / 1e6,
-        size(&dir.join("plain.db")) as f64 / 1e6
+        size as f64 / 1e6,
+        p.size as f64 / 1e6
     );
 }
 
-fn row(name: &str, store: f64, plain: f64, unit: &str) {
+fn row(name: &str, store: f64, plain: f64) {
     println!(
-        "| {name} | {store:.2} {unit} | {plain:.2} {unit} | {:.2}x |",
+        "| {name} | {store:.2} ms | {plain:.2} ms | {:.2}x |",
         store / plain.max(1e-9)
     );
 }

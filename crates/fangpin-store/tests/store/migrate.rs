@@ -2,106 +2,24 @@
 //!
 //! `tests/fixtures/v<N>.db` (with its key file `v<N>.db.key`) is a database at schema version
 //! N, encrypted under [`FIXTURE_PASSCODE`] with cheap Argon2 parameters, holding what [`fill`]
-//! writes. To make them again (only when a new schema version is added, for the version that
-//! was current until then; never rewrite an old one):
+//! writes through the API of version N. Before a new schema version is added, the fixture of
+//! the version current until then is made with the code of that version (an old fixture is
+//! never rewritten):
 //!
 //! ```text
-//! FANGPIN_WRITE_FIXTURES=1 cargo test -p fangpin-store --test store -- --ignored generate_fixtures
+//! cargo run -p fangpin-store --example fangpin-store-fixtures
 //! ```
 
 use std::path::{Path, PathBuf};
 
 use fangpin_store::{HouseholdSearch, Store, StoreOptions, SCHEMA_VERSION};
-use fangpin_sync::{LedgerState, LedgerStatus};
 use serde_json::json;
 
+use super::fill::{fill, FIXTURE_PASSCODE};
 use super::support::*;
-
-const FIXTURE_PASSCODE: &str = "fixture-0000";
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-/// What every fixture holds, written through the API of its time.
-fn fill(store: &mut Store) {
-    for n in 1..=3u128 {
-        let hh = row("household", n);
-        store
-            .create(
-                &hh,
-                &household_fields(
-                    &format!("赵{n}"),
-                    &format!("53032519800101{n:03}X"),
-                    &format!("530325101201003{n}"),
-                ),
-                1_000 + n as u64,
-            )
-            .unwrap();
-        store
-            .create(
-                &row("member", n),
-                &[
-                    ("household_id", json!(hh.id.to_string())),
-                    ("name", json!(format!("赵小{n}"))),
-                    ("id_number", json!(format!("53032520100101{n:03}7"))),
-                    ("relation", json!("child")),
-                ],
-                1_100,
-            )
-            .unwrap();
-    }
-    let item = row("ledger_item", 1);
-    store
-        .create(
-            &item,
-            &[
-                ("household_id", json!(row("household", 1).id.to_string())),
-                ("village_code", json!("530325101201")),
-                ("status", serde_json::to_value(LedgerStatus::NEW).unwrap()),
-                ("deadline", json!("2025-06-30")),
-            ],
-            1_200,
-        )
-        .unwrap();
-    store
-        .transition(
-            &item,
-            "status",
-            LedgerStatus::new(1, LedgerState::InProgress),
-            1_300,
-        )
-        .unwrap();
-    store
-        .save(
-            &row("household", 2),
-            &[("phone", json!("13800002222"))],
-            1_400,
-        )
-        .unwrap();
-    store.delete(&row("household", 3), 1_500).unwrap();
-}
-
-#[test]
-#[ignore = "writes the fixtures; run by hand, see the module documentation"]
-fn generate_fixtures() {
-    if std::env::var_os("FANGPIN_WRITE_FIXTURES").is_none() {
-        return;
-    }
-    for version in 1..SCHEMA_VERSION {
-        let path = fixtures().join(format!("v{version}.db"));
-        for p in [path.clone(), fangpin_store::key_path(&path)] {
-            std::fs::remove_file(p).ok();
-        }
-        let opts = StoreOptions {
-            schema_version: Some(version),
-            ..StoreOptions::insecure_for_tests()
-        };
-        let mut store = Store::init(&path, FIXTURE_PASSCODE, identity(7), &opts).unwrap();
-        assert_eq!(store.schema_version().unwrap(), version);
-        fill(&mut store);
-        store.lock().unwrap();
-    }
 }
 
 #[test]
