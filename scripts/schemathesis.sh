@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs schemathesis (from PyPI) against the OpenAPI document a real `fangpin serve` publishes,
 # as a supervisor and as the system administrator, checking that no request gets a server error.
-# Called by scripts/test.sh after the cargo tests (which build target/debug/fangpin).
+# Called by scripts/test.sh after the cargo tests (which build the fangpin binary).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-venv="$ROOT/target/schemathesis-venv"
+target="${CARGO_TARGET_DIR:-$ROOT/target}"
+fangpin="$target/debug/fangpin"
+venv="$target/schemathesis-venv"
 if [ ! -x "$venv/bin/st" ]; then
   apt_need python3-venv
   log "installing schemathesis into target/schemathesis-venv"
@@ -18,8 +20,8 @@ server_pid=""
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-target/debug/fangpin demo --db "$work/server.db" --households 30 >/dev/null
-target/debug/fangpin serve --db "$work/server.db" --listen 127.0.0.1:0 >"$work/out" 2>"$work/err" &
+"$fangpin" demo --db "$work/server.db" --households 30 >/dev/null
+"$fangpin" serve --db "$work/server.db" --listen 127.0.0.1:0 >"$work/out" 2>"$work/err" &
 server_pid=$!
 # Wait for the line that names the address (the server prints it once it listens).
 for _ in $(seq 1 100); do
