@@ -482,7 +482,7 @@ impl Backend for PostgresBackend {
             };
             c.execute(
                 &format!(
-                    "INSERT INTO devices({DEVICE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                    "INSERT INTO devices({DEVICE_COLS}, seen_scope) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT scope FROM users WHERE id = $2))"
                 ),
                 &[
                     &device.id,

@@ -23,12 +23,19 @@ use uuid::Uuid;
 type Fut<'a, T> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, BackendError>> + Send + 'a>>;
 
-/// The SQLite backend. Cheap to clone; all clones share one connection.
+/// The SQLite backend. Cheap to clone; all clones share one writer connection, through which
+/// every write goes in turn, and a few read-only connections for pulls (WAL lets them read
+/// while the writer writes).
 #[derive(Clone)]
 pub struct SqliteBackend {
     conn: Arc<Mutex<Connection>>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: Arc<std::sync::atomic::AtomicUsize>,
     schema: Arc<Schema>,
 }
+
+/// How many read-only connections serve pulls.
+const READERS: usize = 4;
 
 fn db(e: impl std::fmt::Display) -> BackendError {
     BackendError::Database(e.to_string())
@@ -49,8 +56,18 @@ impl SqliteBackend {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db)?;
         crate::schema::migrate(&mut conn).map_err(db)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let r = Connection::open(path).map_err(db)?;
+            r.busy_timeout(std::time::Duration::from_secs(10))
+                .map_err(db)?;
+            r.pragma_update(None, "query_only", true).map_err(db)?;
+            readers.push(Mutex::new(r));
+        }
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(readers),
+            next_reader: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
             schema: Arc::new(Schema::fangpin()),
         })
     }
@@ -469,7 +486,7 @@ impl Backend for SqliteBackend {
             };
             c.execute(
                 &format!(
-                    "INSERT INTO devices({DEVICE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                    "INSERT INTO devices({DEVICE_COLS}, seen_scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, (SELECT scope FROM users WHERE id = ?2))"
                 ),
                 params![
                     device.id,
@@ -543,100 +560,43 @@ impl Backend for SqliteBackend {
     }
 
     fn pull(&self, actor: Actor, cursor: u64, limit: u32) -> Fut<'_, PullResponse> {
-        self.run(move |c, _| {
-            let tx = c.transaction().map_err(db)?;
-            let scope = actor.user.scope.clone();
-            let seen: Option<String> = tx
-                .query_row(
-                    "SELECT seen_scope FROM devices WHERE id = ?1",
-                    params![actor.device.id],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(db)?
-                .flatten();
-            let seen: Option<Scope> = seen.map(|s| parse(&s)).transpose()?;
-            let mut removed_rows = Vec::new();
-            let mut reset = false;
-            if let Some(old) = seen.as_ref().filter(|old| **old != scope) {
-                let (sql, args) = scope_sql(old, "village");
-                let mut stmt = tx
-                    .prepare(&format!(
-                        "SELECT row_table, row_id, village FROM rows WHERE {sql}"
-                    ))
-                    .map_err(db)?;
-                let rows = stmt
-                    .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, Uuid>(1)?,
-                            r.get::<_, String>(2)?,
-                        ))
-                    })
-                    .map_err(db)?;
-                for r in rows {
-                    let (table, id, village) = r.map_err(db)?;
-                    if !scope.contains(&village) {
-                        removed_rows.push(RowKey::new(table, id));
-                    }
+        let readers = self.readers.clone();
+        let writer = self.conn.clone();
+        let start = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                // A free reader, else the next in turn.
+                let reader = (0..readers.len())
+                    .find_map(|i| readers[(start + i) % readers.len()].try_lock().ok())
+                    .unwrap_or_else(|| {
+                        readers[start % readers.len()]
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                    });
+                let mut reader = reader;
+                let seen: Option<String> = reader
+                    .query_row(
+                        "SELECT seen_scope FROM devices WHERE id = ?1",
+                        params![actor.device.id],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(db)?
+                    .flatten();
+                if seen.is_some_and(|s| {
+                    serde_json::to_string(&actor.user.scope).is_ok_and(|now| now == s)
+                }) {
+                    return pull_on(&mut reader, &actor, cursor, limit);
                 }
-                drop(stmt);
-                // A wider scope brings rows the device never saw: start its feed again.
-                reset = scope
-                    .areas
-                    .iter()
-                    .any(|p| !old.areas.iter().any(|o| p.starts_with(o.as_str())));
-            }
-            if seen.as_ref() != Some(&scope) {
-                tx.execute(
-                    "UPDATE devices SET seen_scope = ?2 WHERE id = ?1",
-                    params![actor.device.id, json(&scope)?],
-                )
-                .map_err(db)?;
-            }
-            let from = if reset { 0 } else { cursor };
-            // The villages in scope, then an index seek per village from the cursor: the cost
-            // follows the new changes, not the size of the store.
-            let villages = villages_in(&tx, &scope)?;
-            let marks = vec!["?"; villages.len()].join(", ");
-            let query = format!(
-                "SELECT seq, body FROM changes WHERE village IN ({marks}) AND seq > ? ORDER BY seq LIMIT ?"
-            );
-            let mut all: Vec<rusqlite::types::Value> =
-                villages.iter().cloned().map(rusqlite::types::Value::from).collect();
-            all.push((from as i64).into());
-            all.push(i64::from(limit + 1).into());
-            let mut changes = Vec::new();
-            if !villages.is_empty() {
-                let mut stmt = tx.prepare_cached(&query).map_err(db)?;
-                let rows = stmt
-                    .query_map(rusqlite::params_from_iter(all.iter()), |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-                    })
-                    .map_err(db)?;
-                for r in rows {
-                    let (seq, body) = r.map_err(db)?;
-                    changes.push(Sequenced { seq: seq as u64, change: parse(&body)? });
-                }
-            }
-            let more = changes.len() > limit as usize;
-            changes.truncate(limit as usize);
-            let next_cursor = changes.last().map_or(from, |s| s.seq);
-            let remaining = if more {
-                let query = format!("SELECT COUNT(*) FROM changes WHERE village IN ({marks}) AND seq > ?");
-                let mut all: Vec<rusqlite::types::Value> =
-                    villages.iter().cloned().map(rusqlite::types::Value::from).collect();
-                all.push((next_cursor as i64).into());
-                tx.query_row(&query, rusqlite::params_from_iter(all.iter()), |r| r.get::<_, i64>(0))
-                    .map_err(db)? as u64
-            } else {
-                0
-            };
-            tx.commit().map_err(db)?;
-            let mut resp = PullResponse::new(changes, removed_rows, next_cursor, more);
-            resp.reset = reset;
-            resp.remaining = remaining;
-            Ok(resp)
+                // The scope changed (or this is the first pull): the pull records it, so it writes.
+                drop(reader);
+                let mut w = writer.lock().unwrap_or_else(|p| p.into_inner());
+                pull_on(&mut w, &actor, cursor, limit)
+            })
+            .await
+            .map_err(db)?
         })
     }
 
@@ -868,5 +828,123 @@ impl Backend for SqliteBackend {
             let tx = c.transaction().map_err(db)?;
             assemble(&tx, &sha256).map(Some)
         })
+    }
+}
+
+/// A pull on one connection; it writes only when the caller's scope changed since its last pull.
+fn pull_on(
+    c: &mut Connection,
+    actor: &Actor,
+    cursor: u64,
+    limit: u32,
+) -> Result<PullResponse, BackendError> {
+    {
+        {
+            let tx = c.transaction().map_err(db)?;
+            let scope = actor.user.scope.clone();
+            let seen: Option<String> = tx
+                .query_row(
+                    "SELECT seen_scope FROM devices WHERE id = ?1",
+                    params![actor.device.id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?
+                .flatten();
+            let seen: Option<Scope> = seen.map(|s| parse(&s)).transpose()?;
+            let mut removed_rows = Vec::new();
+            let mut reset = false;
+            if let Some(old) = seen.as_ref().filter(|old| **old != scope) {
+                let (sql, args) = scope_sql(old, "village");
+                let mut stmt = tx
+                    .prepare(&format!(
+                        "SELECT row_table, row_id, village FROM rows WHERE {sql}"
+                    ))
+                    .map_err(db)?;
+                let rows = stmt
+                    .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, Uuid>(1)?,
+                            r.get::<_, String>(2)?,
+                        ))
+                    })
+                    .map_err(db)?;
+                for r in rows {
+                    let (table, id, village) = r.map_err(db)?;
+                    if !scope.contains(&village) {
+                        removed_rows.push(RowKey::new(table, id));
+                    }
+                }
+                drop(stmt);
+                // A wider scope brings rows the device never saw: start its feed again.
+                reset = scope
+                    .areas
+                    .iter()
+                    .any(|p| !old.areas.iter().any(|o| p.starts_with(o.as_str())));
+            }
+            if seen.as_ref() != Some(&scope) {
+                tx.execute(
+                    "UPDATE devices SET seen_scope = ?2 WHERE id = ?1",
+                    params![actor.device.id, json(&scope)?],
+                )
+                .map_err(db)?;
+            }
+            let from = if reset { 0 } else { cursor };
+            // The villages in scope, then an index seek per village from the cursor: the cost
+            // follows the new changes, not the size of the store.
+            let villages = villages_in(&tx, &scope)?;
+            let marks = vec!["?"; villages.len()].join(", ");
+            let query = format!(
+                "SELECT seq, body FROM changes WHERE village IN ({marks}) AND seq > ? ORDER BY seq LIMIT ?"
+            );
+            let mut all: Vec<rusqlite::types::Value> = villages
+                .iter()
+                .cloned()
+                .map(rusqlite::types::Value::from)
+                .collect();
+            all.push((from as i64).into());
+            all.push(i64::from(limit + 1).into());
+            let mut changes = Vec::new();
+            if !villages.is_empty() {
+                let mut stmt = tx.prepare_cached(&query).map_err(db)?;
+                let rows = stmt
+                    .query_map(rusqlite::params_from_iter(all.iter()), |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                    })
+                    .map_err(db)?;
+                for r in rows {
+                    let (seq, body) = r.map_err(db)?;
+                    changes.push(Sequenced {
+                        seq: seq as u64,
+                        change: parse(&body)?,
+                    });
+                }
+            }
+            let more = changes.len() > limit as usize;
+            changes.truncate(limit as usize);
+            let next_cursor = changes.last().map_or(from, |s| s.seq);
+            let remaining = if more {
+                let query =
+                    format!("SELECT COUNT(*) FROM changes WHERE village IN ({marks}) AND seq > ?");
+                let mut all: Vec<rusqlite::types::Value> = villages
+                    .iter()
+                    .cloned()
+                    .map(rusqlite::types::Value::from)
+                    .collect();
+                all.push((next_cursor as i64).into());
+                tx.query_row(&query, rusqlite::params_from_iter(all.iter()), |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map_err(db)? as u64
+            } else {
+                0
+            };
+            tx.commit().map_err(db)?;
+            let mut resp = PullResponse::new(changes, removed_rows, next_cursor, more);
+            resp.reset = reset;
+            resp.remaining = remaining;
+            Ok(resp)
+        }
     }
 }
