@@ -8,13 +8,13 @@ use fangpin_server::judge::HOUSEHOLD;
 use fangpin_server::model::{
     Actor, Device, DeviceKind, Role, Scope, StoredDevice, StoredUser, User,
 };
-use fangpin_server::plan::{acknowledged_through, plan_push, rows_to_load, Loaded, Plan, RowInfo};
+use fangpin_server::plan::{
+    acknowledged_through, plan_push, resolution_change, rows_to_load, Decision, Loaded, Plan,
+    RowInfo,
+};
 use fangpin_server::{Backend, BackendError};
 use fangpin_sync::wire::{PullResponse, PushResponse, Sequenced, PROTOCOL_VERSION};
-use fangpin_sync::{
-    Change, Conflict, FieldRule, Hlc, LedgerStatus, Op, Register, RowKey, Schema, Version,
-    VersionId, ALIVE,
-};
+use fangpin_sync::{Change, Conflict, Register, RowKey, Schema, Version, VersionId};
 use sha2::{Digest, Sha256};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
@@ -718,43 +718,6 @@ impl Backend for PostgresBackend {
                     .or_insert_with(|| Register::new(self.schema.rule(&row.table, &c.field)))
                     .insert(Version::from_change(&c));
             }
-            let register = regs
-                .get(&field)
-                .ok_or_else(|| BackendError::NotFound(field.clone()))?;
-            let parents = register.heads().to_vec();
-            let (op, covers) = match (resolution, self.schema.rule(&row.table, &field)) {
-                (Resolution::Value { value }, FieldRule::Register) if field != ALIVE => {
-                    (Op::Set { value }, Vec::new())
-                }
-                (Resolution::Status { status }, FieldRule::Status) => {
-                    let from: Option<LedgerStatus> = register
-                        .view()
-                        .and_then(|v| serde_json::from_value(v.value).ok());
-                    (Op::Transition { from, to: status }, Vec::new())
-                }
-                (Resolution::Row { keep }, _) if field == ALIVE => {
-                    let mut covers: Vec<VersionId> = Vec::new();
-                    if !keep {
-                        for (f, reg) in &regs {
-                            if f != ALIVE && reg.rule != FieldRule::AppendLog {
-                                covers.extend_from_slice(reg.heads());
-                            }
-                        }
-                        covers.sort();
-                    }
-                    (
-                        Op::Set {
-                            value: serde_json::Value::Bool(keep),
-                        },
-                        covers,
-                    )
-                }
-                _ => {
-                    return Err(BackendError::InvalidResolution(format!(
-                        "that resolution does not fit {field}"
-                    )))
-                }
-            };
             let next: i64 = tx
                 .query_one(
                     "SELECT COALESCE(MAX(m), 0) + 1 FROM (SELECT MAX(dseq) AS m FROM changes WHERE device = $1 UNION ALL SELECT MAX(dseq) FROM quarantine WHERE device = $1) x",
@@ -763,22 +726,18 @@ impl Backend for PostgresBackend {
                 .await
                 .map_err(db)?
                 .get(0);
-            let change = Change {
-                id: VersionId {
-                    device: fangpin_sync::DeviceId(actor.device.id),
-                    seq: next as u64,
+            let change = resolution_change(
+                &actor,
+                &self.schema,
+                Decision {
+                    row: &row,
+                    field: &field,
+                    resolution,
                 },
-                row,
-                field,
-                op,
-                parents,
-                covers,
-                author: fangpin_sync::UserId(actor.user.id),
-                hlc: Hlc {
-                    wall_ms: now_ms.max(0) as u64,
-                    counter: 0,
-                },
-            };
+                &regs,
+                next as u64,
+                now_ms,
+            )?;
             let batch = [change.clone()];
             let loaded = load(&tx, &self.schema, &batch).await?;
             let plan = plan_push(

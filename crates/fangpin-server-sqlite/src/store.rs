@@ -9,13 +9,13 @@ use fangpin_server::judge::HOUSEHOLD;
 use fangpin_server::model::{
     Actor, Device, DeviceKind, Role, Scope, StoredDevice, StoredUser, User,
 };
-use fangpin_server::plan::{acknowledged_through, plan_push, rows_to_load, Loaded, Plan, RowInfo};
+use fangpin_server::plan::{
+    acknowledged_through, plan_push, resolution_change, rows_to_load, Decision, Loaded, Plan,
+    RowInfo,
+};
 use fangpin_server::{Backend, BackendError};
 use fangpin_sync::wire::{PullResponse, PushResponse, Sequenced};
-use fangpin_sync::{
-    Change, Conflict, FieldRule, Hlc, LedgerStatus, Op, Register, RowKey, Schema, Version,
-    VersionId, ALIVE,
-};
+use fangpin_sync::{Change, Conflict, Register, RowKey, Schema, Version, VersionId};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -388,13 +388,6 @@ fn assemble(tx: &Transaction<'_>, sha256: &str) -> Result<Vec<u8>, BackendError>
     Ok(out)
 }
 
-fn now_hlc(now_ms: i64) -> Hlc {
-    Hlc {
-        wall_ms: now_ms.max(0) as u64,
-        counter: 0,
-    }
-}
-
 impl Backend for SqliteBackend {
     fn create_user(&self, user: User, password_hash: String) -> Fut<'_, ()> {
         self.run(move |c, _| {
@@ -625,28 +618,6 @@ impl Backend for SqliteBackend {
                 return Err(BackendError::InvalidResolution(format!("{row}.{field} has no open conflict")));
             }
             let regs = row_registers(&tx, schema, &row)?;
-            let register = regs.get(&field).ok_or_else(|| BackendError::NotFound(field.clone()))?;
-            let parents = register.heads().to_vec();
-            let (op, covers) = match (resolution, schema.rule(&row.table, &field)) {
-                (Resolution::Value { value }, FieldRule::Register) if field != ALIVE => (Op::Set { value }, Vec::new()),
-                (Resolution::Status { status }, FieldRule::Status) => {
-                    let from: Option<LedgerStatus> = register.view().and_then(|v| serde_json::from_value(v.value).ok());
-                    (Op::Transition { from, to: status }, Vec::new())
-                }
-                (Resolution::Row { keep }, _) if field == ALIVE => {
-                    let mut covers = Vec::new();
-                    if !keep {
-                        for (f, reg) in &regs {
-                            if f != ALIVE && reg.rule != FieldRule::AppendLog {
-                                covers.extend_from_slice(reg.heads());
-                            }
-                        }
-                        covers.sort();
-                    }
-                    (Op::Set { value: serde_json::Value::Bool(keep) }, covers)
-                }
-                _ => return Err(BackendError::InvalidResolution(format!("that resolution does not fit {field}"))),
-            };
             let next: i64 = tx
                 .query_row(
                     "SELECT MAX(m) FROM (SELECT MAX(dseq) AS m FROM changes WHERE device = ?1 UNION ALL SELECT MAX(dseq) FROM quarantine WHERE device = ?1)",
@@ -656,16 +627,11 @@ impl Backend for SqliteBackend {
                 .map_err(db)?
                 .unwrap_or(0)
                 + 1;
-            let change = Change {
-                id: VersionId { device: fangpin_sync::DeviceId(actor.device.id), seq: next as u64 },
-                row: row.clone(),
-                field,
-                op,
-                parents,
-                covers,
-                author: fangpin_sync::UserId(actor.user.id),
-                hlc: now_hlc(now_ms),
-            };
+            let change = resolution_change(
+                &actor,
+                schema,
+                Decision { row: &row, field: &field, resolution },
+                &regs, next as u64, now_ms)?;
             let batch = [change.clone()];
             let loaded = load(&tx, schema, &batch)?;
             let plan = plan_push(actor.user.role, &actor.user.scope, schema, &batch, loaded);

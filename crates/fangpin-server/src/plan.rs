@@ -6,11 +6,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use fangpin_sync::wire::Refusal;
 use fangpin_sync::{
-    row_conflicts, Change, Conflict, Register, RowKey, Schema, Version, VersionId, ALIVE,
+    row_conflicts, Change, Conflict, DeviceId, FieldRule, Hlc, LedgerStatus, Op, Register, RowKey,
+    Schema, UserId, Version, VersionId, ALIVE,
 };
 
+use crate::backend::{BackendError, Resolution};
 use crate::judge::{batch_villages, judge};
-use crate::model::{Role, Scope};
+use crate::model::{Actor, Role, Scope};
 
 /// What the backend knows of a stored row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +169,87 @@ pub fn acknowledged_through(before: u64, mut stored: impl FnMut(u64) -> bool) ->
         through += 1;
     }
     through
+}
+
+/// A supervisor's decision on one conflicted field.
+#[derive(Debug, Clone)]
+pub struct Decision<'a> {
+    /// The row.
+    pub row: &'a RowKey,
+    /// The field.
+    pub field: &'a str,
+    /// What to keep.
+    pub resolution: Resolution,
+}
+
+/// The change that carries a decision, written by the actor's device with sequence `seq` at
+/// `now_ms`: its parents are all the field's heads, and confirming a deletion covers every head
+/// of the row's other fields. `registers` are the row's.
+pub fn resolution_change(
+    actor: &Actor,
+    schema: &Schema,
+    decision: Decision<'_>,
+    registers: &BTreeMap<String, Register>,
+    seq: u64,
+    now_ms: i64,
+) -> Result<Change, BackendError> {
+    let Decision {
+        row,
+        field,
+        resolution,
+    } = decision;
+    let register = registers
+        .get(field)
+        .ok_or_else(|| BackendError::NotFound(field.to_owned()))?;
+    let (op, covers) = match (resolution, schema.rule(&row.table, field)) {
+        (Resolution::Value { value }, FieldRule::Register) if field != ALIVE => {
+            (Op::Set { value }, Vec::new())
+        }
+        (Resolution::Status { status }, FieldRule::Status) => {
+            let from: Option<LedgerStatus> = register
+                .view()
+                .and_then(|v| serde_json::from_value(v.value).ok());
+            (Op::Transition { from, to: status }, Vec::new())
+        }
+        (Resolution::Row { keep }, _) if field == ALIVE => {
+            let mut covers: Vec<VersionId> = Vec::new();
+            if !keep {
+                for (f, reg) in registers {
+                    if f != ALIVE && reg.rule != FieldRule::AppendLog {
+                        covers.extend_from_slice(reg.heads());
+                    }
+                }
+                covers.sort();
+            }
+            (
+                Op::Set {
+                    value: serde_json::Value::Bool(keep),
+                },
+                covers,
+            )
+        }
+        _ => {
+            return Err(BackendError::InvalidResolution(format!(
+                "that resolution does not fit {field}"
+            )))
+        }
+    };
+    Ok(Change {
+        id: VersionId {
+            device: DeviceId(actor.device.id),
+            seq,
+        },
+        row: row.clone(),
+        field: field.to_owned(),
+        op,
+        parents: register.heads().to_vec(),
+        covers,
+        author: UserId(actor.user.id),
+        hlc: Hlc {
+            wall_ms: now_ms.max(0) as u64,
+            counter: 0,
+        },
+    })
 }
 
 #[cfg(test)]
