@@ -35,7 +35,7 @@ CREATE TABLE changes(
     UNIQUE(device, dseq)
 );
 CREATE INDEX changes_by_village ON changes(village, seq);
-CREATE INDEX changes_by_field ON changes(row_table, row_id, field);
+CREATE INDEX changes_by_row ON changes(row_id);
 CREATE TABLE quarantine(
     device UUID NOT NULL,
     dseq BIGINT NOT NULL,

@@ -37,7 +37,7 @@ CREATE TABLE changes(
     UNIQUE(device, dseq)
 );
 CREATE INDEX changes_by_village ON changes(village, seq);
-CREATE INDEX changes_by_field ON changes(row_table, row_id, field);
+CREATE INDEX changes_by_row ON changes(row_id);
 CREATE TABLE quarantine(
     device BLOB NOT NULL,
     dseq INTEGER NOT NULL,
