@@ -212,7 +212,7 @@ async fn load(
     // Every register of the stored rows, rebuilt from their accepted changes.
     for r in tx
         .query(
-            "SELECT body FROM changes WHERE (row_table, row_id) IN (SELECT * FROM UNNEST($1::text[], $2::uuid[]))",
+            "SELECT body FROM changes WHERE row_id = ANY($2::uuid[]) AND row_table = ANY($1::text[])",
             &[&tables, &ids],
         )
         .await
