@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::rows::{self, RecordIds, HOUSEHOLD, INCOME_YEAR, LEDGER_ITEM, MEMBER};
+use crate::rows::{self, RecordIds, HOUSEHOLD, LEDGER_ITEM};
 
 /// An error shown to the user: a stable code, English for logs, Chinese for the screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
@@ -1442,9 +1442,4 @@ fn conflict_view(c: &Conflict) -> ConflictView {
             .collect(),
         winner,
     }
-}
-
-#[allow(dead_code)]
-fn _tables() -> [&'static str; 2] {
-    [MEMBER, INCOME_YEAR]
 }
