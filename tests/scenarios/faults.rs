@@ -32,7 +32,8 @@ fn households(d: &mut Device, n: usize, tag: &str) -> Vec<RowKey> {
 }
 
 /// Runs a sync in the background and kills the server after `kill_after` progress reports,
-/// then restarts it; returns once the sync has finished.
+/// then restarts it; returns once the sync has finished. Panics when the sync ended before
+/// the kill, so every call really cuts a sync.
 async fn sync_through_a_kill(device: Device, server: &mut Server, kill_after: usize) -> Device {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let task = tokio::spawn(async move {
@@ -54,6 +55,10 @@ async fn sync_through_a_kill(device: Device, server: &mut Server, kill_after: us
     }
     let (device, report) = task.await.expect("sync task");
     report.expect("the sync finishes after the restart");
+    assert!(
+        seen >= kill_after,
+        "the sync ended after {seen} reports, before the kill at {kill_after}"
+    );
     device
 }
 
@@ -69,7 +74,7 @@ async fn the_service_killed_during_pushes_and_pulls_loses_nothing_and_applies_no
 
     let mut writer = Device::enrol(&base, "cadre", dir.path()).await;
     writer.client.batch = 50;
-    let rounds = 8;
+    let rounds = 12;
     for round in 0..rounds {
         households(&mut writer, 40, &format!("r{round}"));
         let pending = writer.store.pending_count().expect("pending") as usize;
@@ -84,22 +89,25 @@ async fn the_service_killed_during_pushes_and_pulls_loses_nothing_and_applies_no
         );
     }
 
-    // A second device pulls everything in small batches while the service is killed again.
-    let sub = dir.path().join("reader");
-    std::fs::create_dir_all(&sub).expect("dir");
-    let mut reader = Device::enrol(&base, "other", &sub).await;
-    reader.client.batch = 100;
-    for _ in 0..3 {
-        let at = rng.gen_range(1..20);
-        reader = sync_through_a_kill(reader, &mut server, at).await;
-    }
+    // Fresh devices pull everything in small batches while the service is killed again, each
+    // at a random point of its download.
     writer.sync().await;
-    reader.sync().await;
-    assert_eq!(
-        reader.state_hash(),
-        writer.state_hash(),
-        "the reader has exactly what the writer saved"
-    );
+    let mut reader = None;
+    for n in 0..6 {
+        let sub = dir.path().join(format!("reader{n}"));
+        std::fs::create_dir_all(&sub).expect("dir");
+        let mut fresh = Device::enrol(&base, "other", &sub).await;
+        fresh.client.batch = 100;
+        let at = rng.gen_range(1..60);
+        let fresh = sync_through_a_kill(fresh, &mut server, at).await;
+        assert_eq!(
+            fresh.state_hash(),
+            writer.state_hash(),
+            "reader {n} has exactly what the writer saved"
+        );
+        reader = Some(fresh);
+    }
+    let reader = reader.expect("a reader");
     let replica = reader.store.replica().expect("replica");
     assert_eq!(
         replica.len(),
