@@ -160,9 +160,11 @@ impl Store {
     /// decodes, or this fails.
     fn all_versions(&self) -> Result<Vec<(RowKey, String, Version)>, StoreError> {
         let mut stmt = self.conn.prepare(concat!(
-            "SELECT tbl, row_id, field, ",
+            "SELECT t.name, v.row_id, f.name, ",
             materialise::version_cols!(),
-            " FROM version ORDER BY tbl, row_id, field"
+            " FROM ",
+            materialise::version_from!(),
+            " ORDER BY v.tbl, v.row_id, v.field"
         ))?;
         let raws: Vec<(String, Uuid, String, materialise::RawVersion)> = stmt
             .query_map([], |r| {

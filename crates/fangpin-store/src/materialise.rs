@@ -4,6 +4,7 @@
 //! engine's [`row_conflicts`].
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use fangpin_sync::replica::row_conflicts;
 use fangpin_sync::{
@@ -185,17 +186,146 @@ impl Columns {
 pub(crate) type RowRegisters = Vec<(String, Register)>;
 
 /// The columns of a stored version after its row and field, in the order [`read_version`]
-/// reads them (a macro, so that statements using it are constant strings).
+/// reads them, from [`version_from!`] (macros, so that statements using them are constant
+/// strings). Device and author are read as their UUIDs from `actor`.
 macro_rules! version_cols {
     () => {
-        "device, seq, op, parents, covers, author, wall_ms, counter"
+        "d.id, v.seq, v.kind, v.value, v.parents, v.covers, a.id, v.wall_ms, v.counter"
     };
 }
 pub(crate) use version_cols;
 
+/// The `version` table as `v`, joined to the names of its table (`t`) and field (`f`) and
+/// the UUIDs of its device (`d`) and author (`a`). Left joins keep `version` the outer loop
+/// (a row's range is read in key order), and a version whose integer has no name or UUID
+/// fails to decode instead of being left out.
+macro_rules! version_from {
+    () => {
+        "version v LEFT JOIN name t ON t.n = v.tbl LEFT JOIN name f ON f.n = v.field \
+         LEFT JOIN actor d ON d.n = v.device LEFT JOIN actor a ON a.n = v.author"
+    };
+}
+
+/// The condition on `version` (as `v`) that selects the row `?1` (table name), `?2` (id).
+macro_rules! version_of_row {
+    () => {
+        "v.tbl = (SELECT n FROM name WHERE name = ?1) AND v.row_id = ?2"
+    };
+}
+pub(crate) use version_from;
+pub(crate) use version_of_row;
+
+/// How an op is stored: its kind and, for a set or an append, the value's JSON; for a
+/// transition, the op's own JSON.
+const OP_SET: i64 = 0;
+const OP_TRANSITION: i64 = 1;
+const OP_APPEND: i64 = 2;
+
+/// Writes an op's stored value into `buf` (cleared first) and returns its kind.
+pub(crate) fn encode_op(op: &Op, buf: &mut Vec<u8>) -> Result<i64, StoreError> {
+    buf.clear();
+    Ok(match op {
+        Op::Set { value } => {
+            serde_json::to_writer(&mut *buf, value)?;
+            OP_SET
+        }
+        Op::Transition { .. } => {
+            serde_json::to_writer(&mut *buf, op)?;
+            OP_TRANSITION
+        }
+        Op::Append { value } => {
+            serde_json::to_writer(&mut *buf, value)?;
+            OP_APPEND
+        }
+    })
+}
+
+fn decode_op(kind: i64, value: &str) -> Result<Op, StoreError> {
+    Ok(match kind {
+        OP_SET => Op::Set {
+            value: serde_json::from_str(value)?,
+        },
+        OP_TRANSITION => serde_json::from_str(value)?,
+        OP_APPEND => Op::Append {
+            value: serde_json::from_str(value)?,
+        },
+        other => {
+            return Err(StoreError::NotADatabase(format!(
+                "a version of unknown kind {other}"
+            )))
+        }
+    })
+}
+
+/// The small integers that stand for device and user ids (the table `actor`) and for table
+/// and field names (the table `name`) in `version`, as looked up and assigned during one
+/// transaction. It lives no longer than the transaction, so a rolled-back assignment is never
+/// remembered.
+#[derive(Default)]
+pub(crate) struct Interned {
+    actors: HashMap<Uuid, i64>,
+    names: HashMap<String, i64>,
+}
+
+impl Interned {
+    /// The integer of a device or user id, if it has one.
+    pub fn find_actor(&mut self, conn: &Connection, id: Uuid) -> Result<Option<i64>, StoreError> {
+        if let Some(n) = self.actors.get(&id) {
+            return Ok(Some(*n));
+        }
+        let n: Option<i64> = conn
+            .prepare_cached("SELECT n FROM actor WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        if let Some(n) = n {
+            self.actors.insert(id, n);
+        }
+        Ok(n)
+    }
+
+    /// The integer of a device or user id, given one if it has none.
+    pub fn actor(&mut self, conn: &Connection, id: Uuid) -> Result<i64, StoreError> {
+        if let Some(n) = self.find_actor(conn, id)? {
+            return Ok(n);
+        }
+        conn.prepare_cached("INSERT INTO actor (id) VALUES (?1)")?
+            .execute([id])?;
+        let n = conn.last_insert_rowid();
+        self.actors.insert(id, n);
+        Ok(n)
+    }
+
+    /// The integer of a table or field name, if it has one.
+    pub fn find_name(&mut self, conn: &Connection, name: &str) -> Result<Option<i64>, StoreError> {
+        if let Some(n) = self.names.get(name) {
+            return Ok(Some(*n));
+        }
+        let n: Option<i64> = conn
+            .prepare_cached("SELECT n FROM name WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?;
+        if let Some(n) = n {
+            self.names.insert(name.to_owned(), n);
+        }
+        Ok(n)
+    }
+
+    /// The integer of a table or field name, given one if it has none.
+    pub fn name(&mut self, conn: &Connection, name: &str) -> Result<i64, StoreError> {
+        if let Some(n) = self.find_name(conn, name)? {
+            return Ok(n);
+        }
+        conn.prepare_cached("INSERT INTO name (name) VALUES (?1)")?
+            .execute([name])?;
+        let n = conn.last_insert_rowid();
+        self.names.insert(name.to_owned(), n);
+        Ok(n)
+    }
+}
+
 /// A list of version ids as stored: 16 bytes of device and 8 of sequence (big-endian) each,
 /// or NULL when empty.
-fn ids_blob(ids: &[VersionId]) -> Option<Vec<u8>> {
+pub(crate) fn ids_blob(ids: &[VersionId]) -> Option<Vec<u8>> {
     if ids.is_empty() {
         return None;
     }
@@ -240,7 +370,8 @@ fn uuid_from_blob(blob: &[u8]) -> Result<Uuid, StoreError> {
 pub(crate) struct RawVersion {
     device: Vec<u8>,
     seq: i64,
-    op: String,
+    kind: i64,
+    value: String,
     parents: Option<Vec<u8>>,
     covers: Option<Vec<u8>>,
     author: Vec<u8>,
@@ -253,12 +384,13 @@ pub(crate) fn read_version(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result
     Ok(RawVersion {
         device: r.get(at)?,
         seq: r.get(at + 1)?,
-        op: r.get(at + 2)?,
-        parents: r.get(at + 3)?,
-        covers: r.get(at + 4)?,
-        author: r.get(at + 5)?,
-        wall_ms: r.get(at + 6)?,
-        counter: r.get(at + 7)?,
+        kind: r.get(at + 2)?,
+        value: r.get(at + 3)?,
+        parents: r.get(at + 4)?,
+        covers: r.get(at + 5)?,
+        author: r.get(at + 6)?,
+        wall_ms: r.get(at + 7)?,
+        counter: r.get(at + 8)?,
     })
 }
 
@@ -270,7 +402,7 @@ impl RawVersion {
                 device: DeviceId(uuid_from_blob(&self.device)?),
                 seq: u64::try_from(self.seq).unwrap_or(0),
             },
-            op: serde_json::from_str::<Op>(&self.op)?,
+            op: decode_op(self.kind, &self.value)?,
             parents: ids_from_blob(self.parents)?,
             covers: ids_from_blob(self.covers)?,
             author: UserId(uuid_from_blob(&self.author)?),
@@ -291,9 +423,13 @@ pub(crate) fn load_row(
     key: &RowKey,
 ) -> Result<RowRegisters, StoreError> {
     let mut stmt = conn.prepare_cached(concat!(
-        "SELECT field, ",
+        "SELECT f.name, ",
         version_cols!(),
-        " FROM version WHERE tbl = ?1 AND row_id = ?2 ORDER BY field"
+        " FROM ",
+        version_from!(),
+        " WHERE ",
+        version_of_row!(),
+        " ORDER BY v.field"
     ))?;
     let rows = stmt.query_map(params![key.table, key.id], |r| {
         Ok((r.get::<_, String>(0)?, read_version(r, 1)?))
@@ -313,40 +449,119 @@ pub(crate) fn load_row(
             }
         }
     }
+    // Grouped by the fields' integers; sorted by name.
+    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
 
-/// Stores one version of a row's field.
-pub(crate) fn insert_version(
-    conn: &Connection,
-    key: &RowKey,
-    field: &str,
-    v: &Version,
-) -> Result<(), StoreError> {
-    conn.prepare_cached(concat!(
-        "INSERT INTO version (tbl, row_id, field, ",
-        version_cols!(),
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-    ))?
-    .execute(params![
-        key.table,
-        key.id,
-        field,
-        v.id.device.0,
-        i64::try_from(v.id.seq).unwrap_or(i64::MAX),
-        serde_json::to_string(&v.op)?,
-        ids_blob(&v.parents),
-        ids_blob(&v.covers),
-        v.author.0,
-        i64::try_from(v.hlc.wall_ms).unwrap_or(i64::MAX),
-        i64::from(v.hlc.counter),
-    ])?;
-    Ok(())
+/// The statement that stores `n` versions (`VERSION_PARAMS` parameters each).
+const INSERT_VERSION: &str = "INSERT INTO version \
+    (tbl, row_id, field, device, seq, kind, value, parents, covers, author, wall_ms, counter) \
+    VALUES ";
+const VERSION_PARAMS: usize = 12;
+
+/// How many versions one multi-row INSERT of [`Versions`] stores.
+const VERSIONS_PER_INSERT: usize = 64;
+
+/// Versions waiting to be stored, written by multi-row INSERTs of
+/// [`VERSIONS_PER_INSERT`] rows (the rest one by one on [`Versions::flush`]).
+#[derive(Default)]
+pub(crate) struct Versions {
+    ids: Interned,
+    rows: Vec<Sql>,
+    buf: Vec<u8>,
+}
+
+impl Versions {
+    /// The integers of ids and names of this transaction.
+    pub fn ids(&mut self) -> &mut Interned {
+        &mut self.ids
+    }
+
+    /// Queues one version of a row's field, writing a full INSERT's worth when there is one.
+    pub fn add(
+        &mut self,
+        conn: &Connection,
+        key: &RowKey,
+        field: &str,
+        v: &Version,
+    ) -> Result<(), StoreError> {
+        let tbl = self.ids.name(conn, &key.table)?;
+        let field = self.ids.name(conn, field)?;
+        let device = self.ids.actor(conn, v.id.device.0)?;
+        let author = self.ids.actor(conn, v.author.0)?;
+        let kind = encode_op(&v.op, &mut self.buf)?;
+        let value = String::from_utf8(std::mem::take(&mut self.buf))
+            .map_err(|e| StoreError::NotADatabase(format!("op JSON: {e}")))?;
+        self.rows.extend([
+            Sql::Integer(tbl),
+            Sql::Blob(key.id.as_bytes().to_vec()),
+            Sql::Integer(field),
+            Sql::Integer(device),
+            Sql::Integer(i64::try_from(v.id.seq).unwrap_or(i64::MAX)),
+            Sql::Integer(kind),
+            Sql::Text(value),
+            ids_blob(&v.parents).map_or(Sql::Null, Sql::Blob),
+            ids_blob(&v.covers).map_or(Sql::Null, Sql::Blob),
+            Sql::Integer(author),
+            Sql::Integer(i64::try_from(v.hlc.wall_ms).unwrap_or(i64::MAX)),
+            Sql::Integer(i64::from(v.hlc.counter)),
+        ]);
+        if self.rows.len() == VERSIONS_PER_INSERT * VERSION_PARAMS {
+            self.write(conn, VERSIONS_PER_INSERT)?;
+        }
+        Ok(())
+    }
+
+    /// Stores every queued version.
+    pub fn flush(&mut self, conn: &Connection) -> Result<(), StoreError> {
+        while !self.rows.is_empty() {
+            self.write(conn, 1)?;
+        }
+        Ok(())
+    }
+
+    /// Stores the first `n` queued versions with one statement.
+    fn write(&mut self, conn: &Connection, n: usize) -> Result<(), StoreError> {
+        let sql = insert_sql(n);
+        let args: Vec<Sql> = self.rows.drain(..n * VERSION_PARAMS).collect();
+        conn.prepare_cached(sql)?
+            .execute(rusqlite::params_from_iter(args))?;
+        Ok(())
+    }
+}
+
+/// The statement that stores 1 or [`VERSIONS_PER_INSERT`] versions, made once.
+fn insert_sql(n: usize) -> &'static str {
+    static ONE: OnceLock<String> = OnceLock::new();
+    static MANY: OnceLock<String> = OnceLock::new();
+    let cell = if n == 1 { &ONE } else { &MANY };
+    debug_assert!(n == 1 || n == VERSIONS_PER_INSERT);
+    cell.get_or_init(|| make_insert_sql(n))
+}
+
+/// The text is kept short (anonymous parameters, no spaces), as the statement cache hashes it
+/// on every use.
+fn make_insert_sql(n: usize) -> String {
+    let row = format!("({})", ["?"; VERSION_PARAMS].join(","));
+    format!("{INSERT_VERSION}{}", vec![row; n].join(","))
 }
 
 /// Whether a change is stored: one probe of the version table's primary key (a change's id
-/// belongs to one row and field).
-pub(crate) fn has_version(conn: &Connection, c: &Change) -> Result<bool, StoreError> {
+/// belongs to one row and field). A table, field or device without an integer has no
+/// versions.
+pub(crate) fn has_version(
+    conn: &Connection,
+    ids: &mut Interned,
+    c: &Change,
+) -> Result<bool, StoreError> {
+    let (Some(tbl), Some(field), Some(device)) = (
+        ids.find_name(conn, &c.row.table)?,
+        ids.find_name(conn, &c.field)?,
+        ids.find_actor(conn, c.id.device.0)?,
+    ) else {
+        return Ok(false);
+    };
     Ok(conn
         .prepare_cached(
             "SELECT 1 FROM version \
@@ -354,10 +569,10 @@ pub(crate) fn has_version(conn: &Connection, c: &Change) -> Result<bool, StoreEr
         )?
         .query_row(
             params![
-                c.row.table,
+                tbl,
                 c.row.id,
-                c.field,
-                c.id.device.0,
+                field,
+                device,
                 i64::try_from(c.id.seq).unwrap_or(i64::MAX)
             ],
             |_| Ok(()),
@@ -392,6 +607,9 @@ pub(crate) struct Materialised {
     pub values: Vec<Sql>,
     /// The household the row belongs to (itself for a household).
     pub household_id: Option<String>,
+    /// Whether the row is alive and no field is in conflict: then it has no conflicts at all
+    /// (an edit-against-delete conflict needs a deleted row).
+    pub settled: bool,
 }
 
 /// Computes a row's materialised values from its registers.
@@ -444,6 +662,7 @@ pub(crate) fn compute(
     Materialised {
         values,
         household_id,
+        settled: alive && !conflicted,
     }
 }
 
@@ -478,6 +697,7 @@ pub(crate) fn write_row(
 ) -> Result<(), StoreError> {
     let row_id = key.id.to_string();
     let mut household_id = None;
+    let mut settled = false;
     if let Some((c, sql, names)) = cols.tables.get(key.table.as_str()) {
         let m = compute(key, c, regs);
         let mut updated = false;
@@ -508,10 +728,14 @@ pub(crate) fn write_row(
                 .execute(rusqlite::params_from_iter(m.values.iter()))?;
         }
         household_id = m.household_id;
+        settled = m.settled;
     }
     if !matches!(before, Before::Fresh) {
         conn.prepare_cached("DELETE FROM conflict WHERE tbl = ?1 AND row_id = ?2")?
             .execute(params![key.table, row_id])?;
+    }
+    if settled {
+        return Ok(());
     }
     let conflicts = row_conflicts(key, regs.iter().map(|(f, r)| (f.as_str(), r)));
     if !conflicts.is_empty() {
@@ -537,8 +761,11 @@ pub(crate) fn write_row(
 /// Removes a row entirely: its versions, materialised row and conflicts. The device's own
 /// changes of the row stay in its change log until they are pushed.
 pub(crate) fn remove_row(conn: &Connection, key: &RowKey) -> Result<(), StoreError> {
-    conn.prepare_cached("DELETE FROM version WHERE tbl = ?1 AND row_id = ?2")?
-        .execute(params![key.table, key.id])?;
+    conn.prepare_cached(concat!(
+        "DELETE FROM version AS v WHERE ",
+        version_of_row!()
+    ))?
+    .execute(params![key.table, key.id])?;
     conn.prepare_cached("DELETE FROM conflict WHERE tbl = ?1 AND row_id = ?2")?
         .execute(params![key.table, key.id.to_string()])?;
     if spec(&key.table).is_some() {

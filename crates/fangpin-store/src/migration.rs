@@ -4,7 +4,7 @@
 //! Each runs in its own transaction together with the version bump, so a crash leaves the
 //! database at the version before or after it.
 
-use fangpin_sync::{Register, RowKey, VersionId};
+use fangpin_sync::{Op, Register, RowKey, VersionId};
 use rusqlite::{Connection, TransactionBehavior};
 use uuid::Uuid;
 
@@ -254,6 +254,83 @@ fn v3_versions(tx: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Version 4: device and author ids are small integers from `actor` (one row per device or
+/// user id), table and field names small integers from `name`, and the op is its kind (0 set, 1 transition, 2 append) and value (the value's
+/// JSON; a transition's op JSON) instead of tagged JSON: about 70 bytes less per version.
+const V4_BEFORE: &str = r#"
+CREATE TABLE actor (
+    n INTEGER PRIMARY KEY,
+    id BLOB NOT NULL UNIQUE
+);
+CREATE TABLE name (
+    n INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE version_v4 (
+    tbl INTEGER NOT NULL,
+    row_id BLOB NOT NULL,
+    field INTEGER NOT NULL,
+    device INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    kind INTEGER NOT NULL,
+    value TEXT NOT NULL,
+    parents BLOB,
+    covers BLOB,
+    author INTEGER NOT NULL,
+    wall_ms INTEGER NOT NULL,
+    counter INTEGER NOT NULL,
+    PRIMARY KEY (tbl, row_id, field, device, seq)
+) WITHOUT ROWID;
+"#;
+
+const V4_AFTER: &str = r#"
+DROP TABLE version;
+ALTER TABLE version_v4 RENAME TO version;
+"#;
+
+/// Version 4's data step: every version of version 3's table into `version_v4`.
+fn v4_versions(tx: &Connection) -> Result<(), StoreError> {
+    let mut stmt = tx.prepare(
+        "SELECT tbl, row_id, field, device, seq, op, parents, covers, author, wall_ms, counter \
+         FROM version",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut insert = tx.prepare(
+        "INSERT INTO version_v4 (tbl, row_id, field, device, seq, kind, value, parents, covers, \
+         author, wall_ms, counter) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    let mut ids = materialise::Interned::default();
+    let mut buf = Vec::new();
+    while let Some(r) = rows.next()? {
+        let uuid = |i: usize| -> Result<Uuid, StoreError> {
+            let b: Vec<u8> = r.get(i)?;
+            Uuid::from_slice(&b).map_err(|e| StoreError::NotADatabase(format!("stored id: {e}")))
+        };
+        let tbl = ids.name(tx, &r.get::<_, String>(0)?)?;
+        let field = ids.name(tx, &r.get::<_, String>(2)?)?;
+        let device = ids.actor(tx, uuid(3)?)?;
+        let author = ids.actor(tx, uuid(8)?)?;
+        let op: Op = serde_json::from_str(&r.get::<_, String>(5)?)?;
+        let kind = materialise::encode_op(&op, &mut buf)?;
+        insert.execute(rusqlite::params![
+            tbl,
+            r.get::<_, Vec<u8>>(1)?,
+            field,
+            device,
+            r.get::<_, i64>(4)?,
+            kind,
+            std::str::from_utf8(&buf)
+                .map_err(|e| StoreError::NotADatabase(format!("op JSON: {e}")))?,
+            r.get::<_, Option<Vec<u8>>>(6)?,
+            r.get::<_, Option<Vec<u8>>>(7)?,
+            author,
+            r.get::<_, i64>(9)?,
+            r.get::<_, i64>(10)?,
+        ])?;
+    }
+    Ok(())
+}
+
 /// Version 2's step: recomputes the household and member rows (for the reversed identity
 /// numbers) from the registers as version 2 stored them, one JSON register per field.
 fn v2_rematerialise(tx: &Connection) -> Result<(), StoreError> {
@@ -312,6 +389,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: V3_BEFORE,
         step: Some(v3_versions),
         after: V3_AFTER,
+    },
+    Migration {
+        sql: V4_BEFORE,
+        step: Some(v4_versions),
+        after: V4_AFTER,
     },
 ];
 

@@ -183,7 +183,11 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(concat!(
             "SELECT ",
             materialise::version_cols!(),
-            " FROM version WHERE tbl = ?1 AND row_id = ?2 AND field = ?3"
+            " FROM ",
+            materialise::version_from!(),
+            " WHERE ",
+            materialise::version_of_row!(),
+            " AND v.field = (SELECT n FROM name WHERE name = ?3)"
         ))?;
         let raws: Vec<_> = stmt
             .query_map(rusqlite::params![key.table, key.id, field], |r| {

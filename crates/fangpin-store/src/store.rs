@@ -301,6 +301,7 @@ impl Store {
             dev,
             wall_ms,
             changes: Vec::new(),
+            versions: materialise::Versions::default(),
         };
         let out = f(&mut edit)?;
         let Edit { dev, changes, .. } = edit;
@@ -385,6 +386,8 @@ pub struct Edit<'a> {
     dev: DeviceRow,
     wall_ms: u64,
     changes: Vec<Change>,
+    /// The versions to store, and the integers of ids and names in this transaction.
+    versions: materialise::Versions,
 }
 
 /// One row being written: its registers and the changes made to it.
@@ -493,9 +496,11 @@ impl Edit<'_> {
         let wall = i64::try_from(self.wall_ms).unwrap_or(i64::MAX);
         for c in &w.made {
             let seq = i64::try_from(c.id.seq).unwrap_or(i64::MAX);
-            materialise::insert_version(self.tx, w.key, &c.field, &Version::from_change(c))?;
+            self.versions
+                .add(self.tx, w.key, &c.field, &Version::from_change(c))?;
             log.execute(params![seq, serde_json::to_string(c)?, wall])?;
         }
+        self.versions.flush(self.tx)?;
         materialise::write_row(self.tx, &self.ctx.cols, w.key, &w.regs, &w.before)?;
         self.changes.extend(w.made.iter().cloned());
         Ok(w.made)

@@ -39,6 +39,19 @@ pub struct StoredRefusal {
     pub received_ms: u64,
 }
 
+/// Commits a pulled batch's transaction. A pull's commit checkpoints once the WAL holds 1,000
+/// pages, so that the pulls, not the user's next saves, pay for copying what they wrote (saves
+/// only checkpoint at 8,000 pages); the caller sets the saves' threshold back.
+fn commit_pull(tx: rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    tx.pragma_update(None, "wal_autocheckpoint", PULL_AUTOCHECKPOINT)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Batches of at least this many changes have their checksum verified on a second thread
+/// while they are applied; smaller ones first, on the caller's.
+const VERIFY_ALONGSIDE: usize = 256;
+
 fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
@@ -188,12 +201,49 @@ impl Store {
     /// change with the engine, updates versions, registers, materialised rows and conflicts,
     /// removes the rows that left the user's scope, and saves the cursor, all in one
     /// transaction. Applying the same batch again changes nothing.
+    ///
+    /// The checksum is verified on a second thread while the batch is applied, and the
+    /// transaction is committed only once it matched: a bad batch is rolled back whole.
     pub fn apply_pull(
         &mut self,
         batch: &PullResponse,
         wall_ms: u64,
     ) -> Result<PullOutcome, StoreError> {
-        batch.verify()?;
+        fangpin_sync::wire::check_protocol(batch.protocol)?;
+        if batch.changes.len() < VERIFY_ALONGSIDE {
+            batch.verify()?;
+            let (tx, out) = self.apply_unverified(batch, wall_ms)?;
+            let committed = commit_pull(tx);
+            self.conn
+                .pragma_update(None, "wal_autocheckpoint", SAVE_AUTOCHECKPOINT)?;
+            committed?;
+            return Ok(out);
+        }
+        std::thread::scope(|s| {
+            let verifier = s.spawn(|| batch.verify());
+            let applied = self.apply_unverified(batch, wall_ms);
+            let verified = verifier
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            // A bad checksum wins over whatever applying the bad batch did; the transaction
+            // is dropped, so rolled back.
+            verified?;
+            let (tx, out) = applied?;
+            let committed = commit_pull(tx);
+            self.conn
+                .pragma_update(None, "wal_autocheckpoint", SAVE_AUTOCHECKPOINT)?;
+            committed?;
+            Ok(out)
+        })
+    }
+
+    /// Everything [`Store::apply_pull`] does but verifying and committing: the open
+    /// transaction and what it did.
+    fn apply_unverified(
+        &mut self,
+        batch: &PullResponse,
+        wall_ms: u64,
+    ) -> Result<(rusqlite::Transaction<'_>, PullOutcome), StoreError> {
         let ctx = &self.ctx;
         let tx = self
             .conn
@@ -203,11 +253,11 @@ impl Store {
         let clock_before = serde_json::to_string(&dev.clock)?;
         let (seq_before, cursor_before) = (dev.next_seq, dev.pull_cursor);
         let mut out = PullOutcome::default();
-        // Every register of each touched row, and whether the row changed.
         // Every touched row in order of arrival: its registers, whether a change was merged,
         // and what it was before; and where each row is in that list.
         let mut rows: Vec<(RowKey, RowRegisters, bool, Before)> = Vec::new();
         let mut index: HashMap<RowKey, usize> = HashMap::new();
+        let mut versions = materialise::Versions::default();
         {
             let mut flag = tx.prepare_cached(
                 "INSERT OR IGNORE INTO clock_flag (device, seq, ahead_ms) VALUES (?1, ?2, ?3)",
@@ -221,10 +271,12 @@ impl Store {
                 // Whether the change is here: the loaded registers of its row say so, and for a
                 // row not loaded yet one probe of the version table's key does, so a repeated
                 // batch costs one probe per change and loads no register.
-                let i = match index.get(&c.row) {
-                    Some(i) => *i,
+                // A batch holds a row's changes together, so the last row is tried first.
+                let last = rows.len().checked_sub(1).filter(|&l| rows[l].0 == c.row);
+                let i = match last.or_else(|| index.get(&c.row).copied()) {
+                    Some(i) => i,
                     None => {
-                        if materialise::has_version(&tx, c)? {
+                        if materialise::has_version(&tx, versions.ids(), c)? {
                             out.duplicates += 1;
                             continue;
                         }
@@ -244,12 +296,12 @@ impl Store {
                         i
                     }
                 };
-                let v = Version::from_change(c);
-                if regs[at].1.contains(&v.id) {
+                if regs[at].1.contains(&c.id) {
                     out.duplicates += 1;
                     continue;
                 }
-                materialise::insert_version(&tx, &c.row, &c.field, &v)?;
+                let v = Version::from_change(c);
+                versions.add(&tx, &c.row, &c.field, &v)?;
                 regs[at].1.insert(v);
                 *dirty = true;
                 out.new += 1;
@@ -273,6 +325,7 @@ impl Store {
                 }
             }
         }
+        versions.flush(&tx)?;
         for (key, regs, dirty, before) in &rows {
             if !dirty {
                 continue;
@@ -282,7 +335,11 @@ impl Store {
         }
         for key in &batch.removed_rows {
             let existed: Option<i64> = tx
-                .prepare_cached("SELECT 1 FROM version WHERE tbl = ?1 AND row_id = ?2 LIMIT 1")?
+                .prepare_cached(concat!(
+                    "SELECT 1 FROM version v WHERE ",
+                    materialise::version_of_row!(),
+                    " LIMIT 1"
+                ))?
                 .query_row(params![key.table, key.id], |r| r.get(0))
                 .optional()?;
             if existed.is_some() {
@@ -298,14 +355,6 @@ impl Store {
         {
             save_device(&tx, &dev)?;
         }
-        // A pull's commit checkpoints once the WAL holds 1,000 pages, so that the pulls, not
-        // the user's next saves, pay for copying what they wrote (saves only checkpoint at
-        // 8,000 pages).
-        tx.pragma_update(None, "wal_autocheckpoint", PULL_AUTOCHECKPOINT)?;
-        let committed = tx.commit();
-        self.conn
-            .pragma_update(None, "wal_autocheckpoint", SAVE_AUTOCHECKPOINT)?;
-        committed?;
-        Ok(out)
+        Ok((tx, out))
     }
 }

@@ -185,3 +185,68 @@ fn removed_rows_leave_the_device_but_its_own_changes_stay_in_the_log() {
     assert_eq!(store.pending_count().unwrap(), pending);
     assert_eq!(store.pull_cursor().unwrap(), 200);
 }
+
+/// A batch large enough that its checksum is verified on a second thread while it is applied.
+fn large_batch() -> (PullResponse, Replica) {
+    let other = identity(3);
+    let mut w = Writer::new(other.device, other.user);
+    let mut replica = Replica::new(Schema::fangpin());
+    let mut made: Vec<Change> = Vec::new();
+    for n in 100..180 {
+        made.extend(w.create(
+            &mut replica,
+            &row("household", n),
+            &household_fields(
+                &format!("赵{n}"),
+                &format!("530325199001{n}123"),
+                &format!("77{n}"),
+            ),
+            5_000,
+        ));
+    }
+    assert!(made.len() >= 300, "{} changes", made.len());
+    let seq: Vec<Sequenced> = made
+        .into_iter()
+        .enumerate()
+        .map(|(i, change)| Sequenced {
+            seq: i as u64 + 1,
+            change,
+        })
+        .collect();
+    let next = seq.len() as u64;
+    (PullResponse::new(seq, vec![], next, false), replica)
+}
+
+#[test]
+fn a_large_batch_verified_alongside_is_applied_once_or_refused_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = local_with_edit(dir.path());
+    let (batch, expected) = large_batch();
+
+    let mut bad = batch.clone();
+    let last = bad.changes.len() - 1;
+    bad.changes[last].change.op = Op::Set {
+        value: json!("tampered"),
+    };
+    let digest = store.content_digest().unwrap();
+    let err = store.apply_pull(&bad, 7_000).unwrap_err();
+    assert_eq!(err.code(), "checksum_mismatch");
+    assert_eq!(store.content_digest().unwrap(), digest);
+    assert_eq!(store.pull_cursor().unwrap(), 0);
+
+    let first = store.apply_pull(&batch, 7_000).unwrap();
+    assert_eq!(first.new, batch.changes.len());
+    let digest = store.content_digest().unwrap();
+    let second = store.apply_pull(&batch, 7_000).unwrap();
+    assert_eq!(second.new, 0);
+    assert_eq!(second.duplicates, batch.changes.len());
+    assert_eq!(store.content_digest().unwrap(), digest);
+    assert!(store.check().unwrap().is_empty());
+    for n in 100..180 {
+        let key = row("household", n);
+        assert_eq!(
+            store.register(&key, "head_name").unwrap(),
+            expected.register(&key, "head_name").cloned(),
+        );
+    }
+}
