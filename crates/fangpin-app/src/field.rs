@@ -673,65 +673,84 @@ impl FieldApp {
     /// Households on this device, by village and group, with search.
     pub fn households(&self, q: &HouseholdQuery) -> Result<Vec<HouseholdListItem>, AppError> {
         let store = self.store()?;
+        let mut out = Vec::new();
+        for s in self.summaries(q, 200)? {
+            out.push(self.list_item(store, s)?);
+        }
+        Ok(out)
+    }
+
+    /// The store's search, filtered by group.
+    fn summaries(
+        &self,
+        q: &HouseholdQuery,
+        limit: usize,
+    ) -> Result<Vec<fangpin_store::HouseholdSummary>, AppError> {
         let text = q
             .text
             .as_ref()
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty());
         let villages = q.village.iter().cloned().collect::<Vec<_>>();
-        let found = store.households(&HouseholdSearch {
+        let found = self.store()?.households(&HouseholdSearch {
             villages,
             text,
-            limit: 200,
+            limit,
             offset: 0,
         })?;
-        let mut out = Vec::new();
-        for s in found {
-            if let Some(g) = &q.group {
-                if s.group.as_deref() != Some(g.as_str()) {
-                    continue;
-                }
+        Ok(found
+            .into_iter()
+            .filter(|s| {
+                q.group
+                    .as_ref()
+                    .is_none_or(|g| s.group.as_deref() == Some(g.as_str()))
+            })
+            .collect())
+    }
+
+    /// One household of a list, with its members counted and its assessment's category.
+    fn list_item(
+        &self,
+        store: &Store,
+        s: fangpin_store::HouseholdSummary,
+    ) -> Result<HouseholdListItem, AppError> {
+        let detail = store.household(s.id)?;
+        let (members, screened, category) = match &detail {
+            Some(d) => {
+                let category = record_of(d)
+                    .ok()
+                    .and_then(|r| self.assess_record(&r).ok())
+                    .and_then(|a| {
+                        a.pointer("/category/category")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned)
+                    });
+                (
+                    d.members.iter().filter(|m| m.alive).count() as u32,
+                    screened_this_year(&d.household),
+                    category,
+                )
             }
-            let detail = store.household(s.id)?;
-            let (members, screened, category) = match &detail {
-                Some(d) => {
-                    let record = record_of(d);
-                    let category = record
-                        .ok()
-                        .and_then(|r| self.assess_record(&r).ok())
-                        .and_then(|a| {
-                            a.pointer("/category/category")
-                                .and_then(Value::as_str)
-                                .map(str::to_owned)
-                        });
-                    (
-                        d.members.iter().filter(|m| m.alive).count() as u32,
-                        screened_this_year(&d.household),
-                        category,
-                    )
-                }
-                None => (0, false, None),
-            };
-            let masked = s
-                .head_id_number
-                .as_deref()
-                .and_then(|n| n.parse::<IdNumber>().ok())
-                .map(|n| n.masked())
-                .unwrap_or_default();
-            out.push(HouseholdListItem {
-                id: s.id,
-                hubianhao: s.hubianhao.unwrap_or_default(),
-                head_name: s.head_name.unwrap_or_default(),
-                head_id_masked: masked,
-                village_code: s.village_code.unwrap_or_default(),
-                group_name: s.group.unwrap_or_default(),
-                member_count: members,
-                screened,
-                category,
-                conflicted: s.conflicted,
-            });
-        }
-        Ok(out)
+            None => (0, false, None),
+        };
+        let masked = s
+            .head_id_number
+            .as_deref()
+            .and_then(|n| n.parse::<IdNumber>().ok())
+            .map(|n| n.masked())
+            .unwrap_or_default();
+        Ok(HouseholdListItem {
+            id: s.id,
+            hubianhao: s.hubianhao.unwrap_or_default(),
+            head_name: s.head_name.unwrap_or_default(),
+            head_id_masked: masked,
+            village_code: s.village_code.unwrap_or_default(),
+            group_name: s.group.unwrap_or_default(),
+            member_count: members,
+            screened,
+            category,
+            conflicted: s.conflicted,
+        })
     }
 
     fn assess_record(&self, record: &HouseholdRecord) -> Result<Value, Vec<FieldErrorView>> {
@@ -1108,8 +1127,23 @@ impl FieldApp {
 
     /// My tasks: households to visit, ledger items due, verification tasks.
     pub fn tasks(&self) -> Result<Tasks, AppError> {
-        let all = self.households(&HouseholdQuery::default())?;
-        let to_visit: Vec<HouseholdListItem> = all.into_iter().filter(|h| !h.screened).collect();
+        let store = self.store()?;
+        // Which households are not yet screened needs only their row; the list shows the
+        // first 50 with their details.
+        let mut to_visit = Vec::new();
+        let mut to_visit_count = 0u32;
+        for s in self.summaries(&HouseholdQuery::default(), 100_000)? {
+            let screened = store
+                .row(&RowKey::new(HOUSEHOLD, s.id))?
+                .is_some_and(|r| screened_this_year(&r));
+            if screened {
+                continue;
+            }
+            to_visit_count += 1;
+            if to_visit.len() < 50 {
+                to_visit.push(self.list_item(store, s)?);
+            }
+        }
         let soon = today() + chrono::Days::new(7);
         let due_ledger: Vec<LedgerItemView> = self
             .ledger(None)?
@@ -1131,8 +1165,8 @@ impl FieldApp {
             .map(|r| Value::Object(r.data))
             .collect();
         Ok(Tasks {
-            to_visit_count: to_visit.len() as u32,
-            to_visit: to_visit.into_iter().take(50).collect(),
+            to_visit_count,
+            to_visit,
             due_ledger,
             verification,
         })
