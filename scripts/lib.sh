@@ -39,3 +39,37 @@ base_need() {
   apt_need build-essential pkg-config ca-certificates libssl-dev
   rust_need
 }
+
+# The field app (src-tauri/, ui/): Tauri 2's system libraries, Node.js and npm.
+field_need() {
+  apt_need libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev \
+    libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev file curl wget
+  command -v npm >/dev/null 2>&1 || apt_need nodejs npm
+}
+
+# What the end-to-end tests of the real app need: Xvfb, WebKitWebDriver, CJK fonts for the
+# screenshots, and tauri-driver (installed once with cargo into $CARGO_HOME/bin).
+e2e_need() {
+  apt_need xvfb xauth imagemagick x11-utils webkit2gtk-driver fonts-dejavu-core fonts-noto-cjk \
+    dbus-x11 at-spi2-core
+  local bin="${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver"
+  if [ ! -x "$bin" ]; then
+    log "installing tauri-driver"
+    cargo install tauri-driver --locked --quiet
+  fi
+  export TAURI_DRIVER="$bin"
+}
+
+# ui_build: installs the locked npm packages when package-lock.json changed, then builds
+# ui/dist (type check and Vite), which src-tauri compiles into the binary.
+ui_build() {
+  field_need
+  local stamp="$ROOT/ui/node_modules/.fangpin-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s "$ROOT/ui/package-lock.json" "$stamp"; then
+    log "npm ci (ui/)"
+    (cd "$ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$ROOT/ui/package-lock.json" "$stamp"
+  fi
+  log "building the UI (ui/dist)"
+  (cd "$ROOT/ui" && npm run --silent build >/dev/null)
+}

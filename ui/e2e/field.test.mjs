@@ -1,0 +1,444 @@
+// End-to-end tests of the real field app: the debug build under Xvfb, driven through
+// tauri-driver and WebKitWebDriver, against a real sync service on loopback started here.
+// Run by scripts/e2e.sh (which builds everything first); `node --test` is the runner.
+// The tests run in order and share one device (A); a second device (B) makes a conflict.
+// Every wait polls a condition with a timeout; nothing sleeps a fixed time.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test as nodeTest } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ARTIFACTS, openApp, reportTimings, screenshot, startDriver, startServer, stopAll, timing } from './lib/harness.mjs';
+import { waitFor } from './lib/webdriver.mjs';
+
+const PASSCODE = '246810';
+const USER = 'cadre01';
+const PASSWORD = 'fangpin-demo';
+
+let server;
+let driver;
+let A; // { session, dataDir }
+let household; // { id, name }
+
+/** A test that, when it fails, leaves a screenshot of device A as fail-N.png. */
+let failures = 0;
+function test(name, fn) {
+  nodeTest(name, async (t) => {
+    try {
+      await fn(t);
+    } catch (e) {
+      if (A) {
+        const n = ++failures;
+        await screenshot(A.session, `fail-${n}`).catch(() => undefined);
+        const html = await A.session.exec('return document.body.innerText').catch(() => '');
+        fs.writeFileSync(path.join(ARTIFACTS, `fail-${n}.txt`), `${name}\n${e.stack}\n\n${html}`);
+      }
+      throw e;
+    }
+  });
+}
+
+/** A valid identity number for a child born on `birth` (YYYYMMDD) with sequence `seq`. */
+function validId(birth, seq) {
+  const body = `530325${birth}${String(seq).padStart(3, '0')}`;
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...body].reduce((s, d, i) => s + Number(d) * w[i], 0);
+  return body + '10X98765432'[sum % 11];
+}
+
+/** The in-page timings (window.__fp) of a session. */
+async function pagePerf(s) {
+  return s.exec('return window.__fp;');
+}
+
+async function go(s, navPath, screen) {
+  await s.waitGone('.van-overlay, .van-toast');
+  await s.click(`[data-nav="${navPath}"]`);
+  return s.waitFor(`[data-screen="${screen}"][data-loaded="true"]`, { timeoutMs: 15_000 });
+}
+
+async function enrol(s, user = USER) {
+  await s.waitFor('[data-screen="enrol"]', { timeoutMs: 20_000 });
+  await s.type('#enrol-username', user);
+  await s.type('#enrol-password', PASSWORD);
+  await s.click('[data-action="enrol-next"]');
+  await s.type('#enrol-passcode', PASSCODE);
+  await s.type('#enrol-passcode2', PASSCODE);
+  await s.click('[data-action="enrol-submit"]');
+  await s.waitFor('[data-screen="tasks"][data-loaded="true"]', { timeoutMs: 30_000 });
+  // The first sync runs in the background after enrolment and fills the lists.
+  await waitFor(async () => Number(await (await s.find('[data-count="to_visit"] b')).text()) > 0, {
+    timeoutMs: 60_000,
+    what: 'the first sync to bring households',
+  });
+}
+
+async function unlock(s) {
+  await s.waitFor('[data-screen="unlock"]', { timeoutMs: 20_000 });
+  await s.type('#unlock-passcode', PASSCODE);
+  await s.click('[data-action="unlock"]');
+  await s.waitFor('.fp-nav', { timeoutMs: 15_000 });
+}
+
+/** Reads the per-capita income shown by the live assessment, in fen. */
+async function perCapitaFen(s) {
+  const t = await (await s.waitFor('[data-testid="per-capita"]')).text();
+  return Math.round(Number(t.replace(/[^\d.]/g, '')) * 100);
+}
+
+async function sectionOf(s, key) {
+  await s.click(`[data-section="${key}"]`);
+  await s.waitFor(`[data-section-body="${key}"]`);
+}
+
+async function syncAndWait(s) {
+  await go(s, '/sync', 'sync');
+  await s.click('[data-action="sync"]');
+  await waitFor(
+    async () => {
+      const report = await s.findAll('[data-testid="sync-report"]');
+      const error = await s.findAll('[data-testid="sync-error"]');
+      if (error.length) throw new Error(`sync failed: ${await error[0].text()}`);
+      const busy = await s.findAll('[data-testid="sync-progress"]');
+      return report.length > 0 && busy.length === 0 && (await (await s.find('[data-testid="pending"]')).text()) === '0';
+    },
+    { timeoutMs: 60_000, what: 'the sync to finish with nothing pending' },
+  );
+}
+
+before(async () => {
+  server = await startServer({ households: 200 });
+  timing('service: demo township of 200 households, then listening', server.ms);
+  driver = await startDriver();
+});
+
+after(async () => {
+  if (A) await A.session.quit();
+  const t = reportTimings();
+  fs.writeFileSync(path.join(ARTIFACTS, 'summary.txt'), `${JSON.stringify(t, null, 2)}\n`);
+  await stopAll();
+});
+
+test('first start: enrol the device with the service, user name and password, then set the passcode', async () => {
+  const t0 = performance.now();
+  A = await openApp(driver, { env: { 'server-url': server.url } });
+  await A.session.waitFor('[data-screen="enrol"]', { timeoutMs: 20_000 });
+  timing('cold start of a new device to the enrol screen', performance.now() - t0);
+  assert.equal(await (await A.session.find('#enrol-server')).prop('value'), server.url);
+  await screenshot(A.session, '01-enrol');
+
+  // A wrong password is refused with the reason in Chinese and a stable code.
+  await A.session.type('#enrol-username', USER);
+  await A.session.type('#enrol-password', 'wrong-password');
+  await A.session.click('[data-action="enrol-next"]');
+  await A.session.type('#enrol-passcode', PASSCODE);
+  await A.session.type('#enrol-passcode2', PASSCODE);
+  await A.session.click('[data-action="enrol-submit"]');
+  const err = await A.session.waitFor('[data-testid="enrol-error"]', { timeoutMs: 20_000 });
+  assert.match(await err.text(), /用户名或密码错误/);
+
+  const t1 = performance.now();
+  await enrol(A.session);
+  timing('enrol and first sync (cadre01 scope)', performance.now() - t1);
+  await screenshot(A.session, '02-tasks');
+});
+
+test('later starts: passcode unlock, measured from a cold start', async () => {
+  await A.session.quit();
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    A = await openApp(driver, { dataDir: A.dataDir });
+    await A.session.waitFor('[data-screen="unlock"]', { timeoutMs: 20_000 });
+    timing('cold start to the unlock screen', performance.now() - t0);
+    if (i < 2) await A.session.quit();
+  }
+  await screenshot(A.session, '03-unlock');
+  await A.session.type('#unlock-passcode', '000000');
+  await A.session.click('[data-action="unlock"]');
+  await A.session.waitForText('[data-screen="unlock"] .van-field__error-message', '密码错误');
+  const t0 = performance.now();
+  await unlock(A.session);
+  timing('unlock to the tasks screen', performance.now() - t0);
+  // Lock on request goes back to the unlock screen.
+  await A.session.click('[data-action="lock"]');
+  await unlock(A.session);
+});
+
+test('find a household by name, by the last digits of the identity number, and by 户编号', async () => {
+  const s = A.session;
+  await go(s, '/households', 'households');
+  const rows = await s.findAll('tr[data-household]');
+  assert.ok(rows.length >= 5, `households in scope: ${rows.length}`);
+  const row = rows[2];
+  household = { id: await row.attr('data-household'), name: await row.attr('data-name') };
+  const cells = await row.findAll('td');
+  const masked = await cells[1].text();
+  const hubianhao = await cells[2].text();
+  await screenshot(s, '04-households');
+
+  for (const query of [household.name, masked.slice(-4), hubianhao]) {
+    await s.type('#household-search', query);
+    await waitFor(
+      async () => {
+        const found = await s.findAll(`tr[data-household="${household.id}"]`);
+        const all = await s.findAll('tr[data-household]');
+        return found.length === 1 && all.length < rows.length;
+      },
+      { what: `search "${query}" to find the household` },
+    );
+  }
+  const t0 = performance.now();
+  await s.click(`tr[data-household="${household.id}"] td`);
+  await s.waitFor('[data-screen="household"][data-loaded="true"]');
+  timing('open a household record (tap to shown, via WebDriver)', performance.now() - t0);
+  assert.match(await (await s.find('[data-testid="household-title"]')).text(), new RegExp(household.name));
+  await screenshot(s, '05-household');
+});
+
+test('fill the whole screening form: a bad identity number is shown beside the field; the assessment follows the income', async () => {
+  const s = A.session;
+  await s.click('[data-action="screen"]');
+  await s.waitFor('[data-screen="screening"][data-loaded="true"]', { timeoutMs: 15_000 });
+  await s.waitFor('[data-testid="per-capita"]', { timeoutMs: 15_000 });
+
+  // 基本情况
+  await s.type('#f-household-phone', '13987400001');
+  await s.type('#f-household-natural_village', '上营');
+  await s.type('#f-household-cultivated_land_hundredths_mu', '3.5');
+  await s.type('#f-household-phone', '1398740000');
+  await s.waitForText('[data-field="household.phone"] .van-field__error-message', '不是有效的手机或固定电话号码');
+  await s.type('#f-household-phone', '13987400001');
+  await s.waitGone('[data-field="household.phone"] .van-field__error-message');
+  await screenshot(s, '06-form-basic');
+
+  // 家庭成员: add one with a bad identity number, see the reason, then fix it.
+  await sectionOf(s, 'members');
+  const before = (await s.findAll('[data-member-row]')).length;
+  await s.click('[data-action="add-member"]');
+  const i = before;
+  await s.type(`#f-members-${i}-name`, '测试新成员');
+  const good = validId('20150307', 15);
+  const bad = good.slice(0, 17) + (good[17] === '1' ? '2' : '1');
+  await s.type(`#f-members-${i}-id_number`, bad);
+  const error = await s.waitForText(`[data-field="members[${i}].id_number"] .van-field__error-message`, '校验码错误');
+  assert.match(await error.text(), /身份证号码校验码错误（应为.，实为.）/);
+  // The authoritative answer from Rust (assess_form) agrees: no assessment while it is wrong.
+  await s.waitFor('[data-testid="assessment-empty"]');
+  await screenshot(s, '07-form-member-error');
+  await s.type(`#f-members-${i}-id_number`, good);
+  await s.waitGone(`[data-field="members[${i}].id_number"] .van-field__error-message`);
+  await s.waitFor('[data-testid="per-capita"]');
+
+  // 收入支出: the assessment changes when the income changes.
+  await sectionOf(s, 'income');
+  await s.type('#f-income-current-wage_fen', '0');
+  await s.type('#f-income-current-business_fen', '1000');
+  await s.type('#f-income-current-property_fen', '0');
+  await s.type('#f-income-current-transfer_fen', '500');
+  await s.type('#f-income-current-business_spending_fen', '0');
+  await s.type('#f-income-current-medical_out_of_pocket_fen', '0');
+  const low = await waitFor(async () => {
+    const v = await perCapitaFen(s);
+    return v < 100000 ? v : null;
+  }, { what: 'a low per-capita income' });
+  await s.waitFor('[data-rule="below_line"]');
+  await s.type('#f-income-current-wage_fen', '90000');
+  const high = await waitFor(async () => {
+    const v = await perCapitaFen(s);
+    return v > low ? v : null;
+  }, { what: 'the per-capita income to follow the wage' });
+  assert.ok(high > low);
+  await s.waitGone('[data-rule="below_line"]');
+  await s.type('#f-income-current-wage_fen', '12.345');
+  await s.waitForText('[data-field="income.current.wage_fen"] .van-field__error-message', '最多两位小数');
+  await s.type('#f-income-current-wage_fen', '30000');
+  await screenshot(s, '08-form-income');
+
+  // 两不愁三保障及饮水安全
+  await sectionOf(s, 'needs');
+  await s.click('[data-field="household.drinking_water.convenience"] [data-value="basically_met"]');
+  await s.click('[data-field="household.house_safety"] [data-value="B"]');
+  // 风险与帮扶
+  await sectionOf(s, 'risk');
+  await s.click('[data-field="household.risk_types"] [data-value="01"]');
+  await s.type('[data-field="visit_note"] textarea', '入户核实，家庭情况与登记一致。');
+  // 签字确认: a photo as evidence and the head's signature.
+  await sectionOf(s, 'sign');
+  const photo = path.join(ARTIFACTS, 'evidence.png');
+  fs.copyFileSync(fileURLToPath(new URL('../../src-tauri/icons/128x128.png', import.meta.url)), photo);
+  await (await s.find('[data-testid="form-photos"] [data-testid="photo-input"]')).sendKeys(photo);
+  await s.waitFor('[data-testid="form-photos"] [data-sha]', { timeoutMs: 10_000 });
+  await s.waitFor('[data-testid="signature-canvas"]');
+  await s.draw('[data-testid="signature-canvas"]', [[-200, 10], [-150, -30], [-100, 20], [-40, -25], [20, 30], [80, -20], [150, 15]]);
+  await screenshot(s, '09-form-sign');
+
+  // The draft is kept as the user types.
+  await s.waitForText('[data-testid="draft-state"]', '草稿已自动保存');
+  await s.click('[data-action="save-form"]');
+  await s.waitForText('[data-testid="draft-state"]', '无未保存的修改', { timeoutMs: 15_000 });
+  await s.waitFor('[data-testid="signature-saved"]');
+  const perf = await waitFor(async () => {
+    const p = await pagePerf(s);
+    return p.spans['save form (click to saved)'] ? p : null;
+  }, { what: 'the save timing' });
+  for (const v of perf.spans['save form (click to saved)'] ?? []) timing('save the screening form (click to saved, in page)', v);
+  for (const v of perf.spans['open screening form'] ?? []) timing('open the screening form (tap to shown, in page)', v);
+  for (const v of perf.spans['assess_form round trip'] ?? []) timing('assess_form round trip while typing', v);
+});
+
+test('the household record shows the saved form, and the list marks it screened', async () => {
+  const s = A.session;
+  await go(s, '/households', 'households');
+  await s.waitFor(`tr[data-household="${household.id}"] [data-screened="yes"]`);
+  for (let k = 0; k < 5; k++) {
+    await s.click(`tr[data-household="${household.id}"] td`);
+    await s.waitFor('[data-screen="household"][data-loaded="true"]');
+    if (k < 4) await go(s, '/households', 'households');
+  }
+  const perf = await pagePerf(s);
+  for (const v of perf.spans['open household record'] ?? []) timing('open a household record (tap to shown, in page)', v);
+  await s.waitForText('[data-testid="members-table"]', '测试新成员');
+});
+
+test('a draft survives the app being closed without saving', async () => {
+  let s = A.session;
+  await s.click('[data-action="screen"]');
+  await s.waitFor('[data-screen="screening"][data-loaded="true"]');
+  await sectionOf(s, 'basic');
+  await s.type('#f-household-natural_village', '未保存的自然村');
+  // Wait until the kept draft (read back through the app's own command) holds what was typed.
+  await waitFor(
+    () =>
+      s.execAsync(
+        `const d = await window.__TAURI_INTERNALS__.invoke('load_draft', { formId: 'household:${household.id}' });
+         return d && d.form.household.natural_village === '未保存的自然村';`,
+      ),
+    { what: 'the draft to be kept' },
+  );
+  await s.quit();
+  A = await openApp(driver, { dataDir: A.dataDir });
+  s = A.session;
+  await unlock(s);
+  await s.exec(`location.hash = '#/screen/${household.id}'`);
+  await s.waitFor('[data-testid="draft-restored"]', { timeoutMs: 15_000 });
+  assert.equal(await (await s.find('#f-household-natural_village')).prop('value'), '未保存的自然村');
+  s.acceptNextDialog = true;
+  await s.click('[data-action="discard-draft"]');
+  await s.click('.van-dialog__confirm');
+  await s.waitGone('[data-screen="screening"]');
+  await s.waitGone('.van-overlay');
+});
+
+test('typing stays fast on a form with 12 members', async () => {
+  const s = A.session;
+  await s.exec(`location.hash = '#/screen/new'`);
+  await s.waitFor('[data-screen="screening"][data-loaded="true"]');
+  await sectionOf(s, 'members');
+  // A baseline on the same form with its single member, to tell the form's cost from the frame's.
+  await s.click('[data-member-row="0"] .van-collapse-item__title');
+  await s.exec('window.__fp.typing.length = 0;');
+  await s.type('#f-members-0-name', '一二三四五六七八九十甲乙丙丁');
+  const single = await waitFor(async () => {
+    const t = (await pagePerf(s)).typing;
+    return t.length >= 12 ? t : null;
+  }, { what: 'typing samples on a 1-member form' });
+  for (const v of single) timing('keystroke to painted frame, 1-member form', v);
+  for (let k = 1; k < 12; k++) {
+    await s.click('[data-action="add-member"]');
+    await waitFor(async () => (await s.findAll('[data-member-row]')).length === k + 1, { what: `${k + 1} members` });
+    // The new member opens and takes the focus; wait for that before the next tap.
+    await s.waitFor(`#f-members-${k}-name`);
+  }
+  await s.exec('window.__fp.typing.length = 0;');
+  await s.type('#f-members-11-name', '一二三四五六七八九十甲乙丙丁');
+  await s.type('#f-members-11-id_number', validId('19800101', 21));
+  const typing = await waitFor(async () => {
+    const t = (await pagePerf(s)).typing;
+    return t.length >= 20 ? t : null;
+  }, { what: 'typing samples' });
+  for (const v of typing) timing('keystroke to painted frame, 12-member form', v);
+  await screenshot(s, '10-form-12-members');
+  await s.click('[data-action="discard-draft"]');
+  await s.click('.van-dialog__confirm');
+  await s.waitGone('[data-screen="screening"]');
+  await s.waitGone('.van-overlay');
+});
+
+test('add a ledger item and move it along its lifecycle', async () => {
+  const s = A.session;
+  await s.exec(`location.hash = '#/household/${household.id}'`);
+  await s.waitFor('[data-screen="household"][data-loaded="true"]');
+  await s.click('[data-action="add-problem"]');
+  await s.waitFor('[data-testid="ledger-household"]');
+  await s.type('#ledger-description', '饮水管道老化，雨季常停水');
+  await s.type('#ledger-measure', '更换入户管道');
+  await s.type('#ledger-unit', '县水务局');
+  await s.type('#ledger-person', '李工');
+  await s.click('[data-action="ledger-submit"]');
+  await s.waitFor('.fp-ledger-item.focus[data-state="found"]');
+  await s.click('.fp-ledger-item.focus [data-move="in_progress"]');
+  await s.waitFor('.fp-ledger-item.focus[data-state="in_progress"]');
+  // Evidence: a photo attached to the item.
+  const photo = path.join(ARTIFACTS, 'evidence.png');
+  await (await s.find('.fp-ledger-item.focus [data-testid="photo-input"]')).sendKeys(photo);
+  await s.waitFor('.fp-ledger-item.focus [data-sha]', { timeoutMs: 10_000 });
+  await s.click('.fp-ledger-item.focus [data-move="rectified"]');
+  await s.waitFor('.fp-ledger-item.focus[data-state="rectified"]');
+  await screenshot(s, '11-ledger');
+});
+
+test('sync pushes everything; a second device edits the same figure; the conflict shows both values and is resolved', async () => {
+  let s = A.session;
+  await syncAndWait(s);
+  await screenshot(s, '12-sync');
+
+  // Device B: the same cadre on another tablet changes the wage and syncs. WebKitWebDriver runs
+  // one session at a time, so device A is closed meanwhile (its data stays in its folder).
+  await s.quit();
+  const B = await openApp(driver, { env: { 'server-url': server.url } });
+  try {
+    await enrol(B.session);
+    await B.session.exec(`location.hash = '#/screen/${household.id}'`);
+    await B.session.waitFor('[data-screen="screening"][data-loaded="true"]');
+    await sectionOf(B.session, 'income');
+    await B.session.type('#f-income-current-wage_fen', '41111');
+    await B.session.waitForText('[data-testid="draft-state"]', '草稿已自动保存');
+    await B.session.click('[data-action="save-form"]');
+    await B.session.waitForText('[data-testid="draft-state"]', '无未保存的修改');
+    await syncAndWait(B.session);
+  } finally {
+    await B.session.quit();
+  }
+
+  // Device A, offline from B's edit, writes another wage and syncs.
+  A = await openApp(driver, { dataDir: A.dataDir });
+  s = A.session;
+  await unlock(s);
+  await s.exec(`location.hash = '#/screen/${household.id}'`);
+  await s.waitFor('[data-screen="screening"][data-loaded="true"]');
+  await sectionOf(s, 'income');
+  await s.type('#f-income-current-wage_fen', '52222');
+  await s.waitForText('[data-testid="draft-state"]', '草稿已自动保存');
+  await s.click('[data-action="save-form"]');
+  await s.waitForText('[data-testid="draft-state"]', '无未保存的修改');
+  await syncAndWait(s);
+  const conflict = await s.waitFor('[data-conflict="wage_fen"]', { timeoutMs: 15_000 });
+  const values = await Promise.all((await conflict.findAll('[data-testid="head-value"]')).map((e) => e.text()));
+  assert.deepEqual([...values].sort(), ['41111 元', '52222 元']);
+  await screenshot(s, '13-conflict');
+  await s.click('[data-conflict="wage_fen"] [data-action="keep-0"]');
+  await s.waitGone('[data-conflict="wage_fen"]');
+  await syncAndWait(s);
+  s = A.session;
+});
+
+test('settings: service address, data on this device, sign out', async () => {
+  const s = A.session;
+  await go(s, '/settings', 'settings');
+  assert.match(await (await s.find('[data-testid="settings-server"]')).text(), /127\.0\.0\.1/);
+  await screenshot(s, '14-settings');
+  await s.click('[data-action="sign-out"]');
+  await s.click('.van-dialog__confirm');
+  await s.waitFor('[data-screen="unlock"]');
+});
