@@ -8,9 +8,9 @@
 use std::path::PathBuf;
 
 use fangpin_app::field::{
-    AppError, AppStatus, AssessOutcome, ConflictView, FieldApp, HouseholdListItem, HouseholdQuery,
-    HouseholdView, IdInfo, LedgerItemView, NewLedgerItem, RefusalView, SaveOutcome, StatusView,
-    SyncOutcome, Tasks,
+    AppError, AppStatus, AssessOutcome, AttachmentView, ConflictView, FieldApp, HouseholdListItem,
+    HouseholdQuery, HouseholdView, IdInfo, LedgerItemView, NewLedgerItem, RefusalView, SaveOutcome,
+    StatusView, SyncOutcome, Tasks, VisitInput,
 };
 use fangpin_client::{Phase, Progress};
 use serde::Serialize;
@@ -160,8 +160,19 @@ async fn save_form(
     app: State<'_, App>,
     household_id: Option<Uuid>,
     form: Value,
+    visit: Option<VisitInput>,
 ) -> Result<SaveOutcome, AppError> {
-    app.lock().await.save_form(household_id, &form)
+    app.lock()
+        .await
+        .save_form(household_id, &form, visit.as_ref())
+}
+
+#[tauri::command]
+async fn attachment(
+    app: State<'_, App>,
+    sha256: String,
+) -> Result<Option<AttachmentView>, AppError> {
+    app.lock().await.attachment(&sha256)
 }
 
 #[tauri::command]
@@ -302,6 +313,7 @@ pub fn run() {
             resolve_conflict,
             refusals,
             add_attachment,
+            attachment,
         ])
         .run(tauri::generate_context!())
         .expect("the field app failed to start");

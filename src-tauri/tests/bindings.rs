@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use fangpin_app::field::{
-    AppError, AppStatus, AssessOutcome, ConflictView, HouseholdListItem, HouseholdQuery,
-    HouseholdView, IdInfo, LedgerItemView, NewLedgerItem, RefusalView, SaveOutcome, StatusView,
-    SyncOutcome, Tasks,
+    AppError, AppStatus, AssessOutcome, AttachmentView, ConflictView, HouseholdListItem,
+    HouseholdQuery, HouseholdView, IdInfo, LedgerItemView, NewLedgerItem, RefusalView, SaveOutcome,
+    StatusView, SyncOutcome, Tasks, VisitInput,
 };
 use fangpin_field::{LaunchOptions, SyncProgressEvent};
 use ts_rs::{Config, TS};
@@ -26,6 +26,7 @@ fn export(dir: &Path) {
         AppError,
         AppStatus,
         AssessOutcome,
+        AttachmentView,
         ConflictView,
         HouseholdListItem,
         HouseholdQuery,
@@ -38,6 +39,7 @@ fn export(dir: &Path) {
         StatusView,
         SyncOutcome,
         Tasks,
+        VisitInput,
         LaunchOptions,
         SyncProgressEvent,
     ];

@@ -299,6 +299,8 @@ test('the household record shows the saved form, and the list marks it screened'
   const perf = await pagePerf(s);
   for (const v of perf.spans['open household record'] ?? []) timing('open a household record (tap to shown, in page)', v);
   await s.waitForText('[data-testid="members-table"]', '测试新成员');
+  // The visit saved with the form (note, photo, signature) is in the record's history.
+  await s.waitForText('.van-tabs__nav', '走访记录（1）');
 });
 
 test('a draft survives the app being closed without saving', async () => {

@@ -7,6 +7,7 @@ import type {
   AppError,
   AppStatus,
   AssessOutcome,
+  AttachmentView,
   ConflictView,
   HouseholdListItem,
   HouseholdQuery,
@@ -22,6 +23,7 @@ import type {
   SyncOutcome,
   SyncProgressEvent,
   Tasks,
+  VisitInput,
 } from './bindings';
 
 /** An error from a command: a stable code, the Chinese message, and the field when there is one. */
@@ -63,8 +65,8 @@ export const api = {
   households: (query: HouseholdQuery) => call<HouseholdListItem[]>('households', { query }),
   household: (id: string) => call<HouseholdView>('household', { id }),
   assessForm: (form: unknown) => call<AssessOutcome>('assess_form', { form }),
-  saveForm: (householdId: string | null, form: unknown) =>
-    call<SaveOutcome>('save_form', { householdId, form }),
+  saveForm: (householdId: string | null, form: unknown, visit: VisitInput | null = null) =>
+    call<SaveOutcome>('save_form', { householdId, form, visit }),
   saveDraft: (formId: string, body: unknown) => call<void>('save_draft', { formId, body }),
   loadDraft: (formId: string) => call<JsonValue | null>('load_draft', { formId }),
   discardDraft: (formId: string) => call<void>('discard_draft', { formId }),
@@ -81,6 +83,7 @@ export const api = {
     call<void>('resolve_conflict', { table, rowId, field, value }),
   refusals: () => call<RefusalView[]>('refusals'),
   addAttachment: (bytesBase64: string, mime: string) => call<string>('add_attachment', { bytesBase64, mime }),
+  attachment: (sha256: string) => call<AttachmentView | null>('attachment', { sha256 }),
 };
 
 export function onSyncProgress(fn: (p: SyncProgressEvent) => void): Promise<UnlistenFn> {

@@ -133,6 +133,8 @@ pub struct AppStatus {
     pub user: Option<UserInfo>,
     /// This device's id.
     pub device_id: Option<Uuid>,
+    /// The signed-in user's id.
+    pub user_id: Option<Uuid>,
     /// Changes waiting to be pushed (0 when locked).
     pub pending_changes: u64,
     /// When the last sync finished, ms since the epoch.
@@ -248,6 +250,8 @@ pub struct HeadView {
     pub value: Value,
     /// Who wrote it (user id).
     pub author: Uuid,
+    /// Whether this device's user wrote it.
+    pub mine: bool,
     /// When, by the writer's clock.
     pub at_ms: u64,
 }
@@ -308,6 +312,29 @@ pub struct SaveOutcome {
     pub saved_fields: u32,
     /// Invalid fields: nothing was written.
     pub errors: Vec<FieldErrorView>,
+}
+
+/// What a cadre records of a visit with the screening form: a note, photos and the head's
+/// signature (attachment hashes from `add_attachment`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VisitInput {
+    /// 走访记录.
+    pub note: String,
+    /// Photo attachments.
+    pub photos: Vec<String>,
+    /// The head's signature, a PNG attachment.
+    pub signature: Option<String>,
+}
+
+/// An attachment to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AttachmentView {
+    /// SHA-256.
+    pub sha256: String,
+    /// Media type.
+    pub mime: String,
+    /// The bytes, base64.
+    pub bytes_base64: String,
 }
 
 /// My tasks.
@@ -503,6 +530,7 @@ impl FieldApp {
             server_url: self.config.as_ref().map(|c| c.server_url.clone()),
             user: self.config.as_ref().map(|c| c.user.clone()),
             device_id: self.config.as_ref().map(|c| c.device_id),
+            user_id: self.config.as_ref().map(|c| c.user_id),
             pending_changes: self
                 .store
                 .as_ref()
@@ -808,7 +836,11 @@ impl FieldApp {
                 .filter(|r| r.alive)
                 .map(|r| ledger_view(r, &head))
                 .collect(),
-            conflicts: d.conflicts.iter().map(conflict_view).collect(),
+            conflicts: d
+                .conflicts
+                .iter()
+                .map(|c| conflict_view(c, self.me()))
+                .collect(),
             visits: d
                 .visits
                 .iter()
@@ -859,11 +891,13 @@ impl FieldApp {
     }
 
     /// Saves a screening form: every field that changed, in one transaction, marked as
-    /// screened this campaign. With invalid fields nothing is written and each is reported.
+    /// screened this campaign, with the visit (note, photos, signature) as a `visit` row when
+    /// one is given. With invalid fields nothing is written and each is reported.
     pub fn save_form(
         &mut self,
         household_id: Option<Uuid>,
         form: &Value,
+        visit: Option<&VisitInput>,
     ) -> Result<SaveOutcome, AppError> {
         let record = match parse_form(form) {
             Ok(r) => r,
@@ -916,6 +950,7 @@ impl FieldApp {
             .map(|r| r.key.clone())
             .collect();
         let today = today().to_string();
+        let village = form["household"]["area"]["code"].clone();
         let (_, changes) = store.edit(now_ms(), |e| {
             for (key, mut fields) in row_sets {
                 if key.table == HOUSEHOLD {
@@ -934,6 +969,21 @@ impl FieldApp {
             }
             for key in &removed {
                 e.delete(key)?;
+            }
+            if let Some(v) = visit.filter(|v| {
+                !v.note.trim().is_empty() || !v.photos.is_empty() || v.signature.is_some()
+            }) {
+                let row = RowKey::new("visit", Uuid::now_v7());
+                let fields = [
+                    ("household_id", json!(ids.household.to_string())),
+                    ("village_code", village.clone()),
+                    ("visited_on", json!(today)),
+                    ("visitor", json!(username)),
+                    ("note", json!(v.note)),
+                    ("photos", json!(v.photos)),
+                    ("signature", json!(v.signature)),
+                ];
+                e.create(&row, &fields)?;
             }
             Ok(())
         })?;
@@ -1178,7 +1228,7 @@ impl FieldApp {
             .store()?
             .conflicts(500)?
             .iter()
-            .map(conflict_view)
+            .map(|c| conflict_view(c, self.me()))
             .collect())
     }
 
@@ -1307,6 +1357,29 @@ impl FieldApp {
                 })
             }
         }
+    }
+
+    /// The signed-in user's id.
+    fn me(&self) -> Option<Uuid> {
+        self.config.as_ref().map(|c| c.user_id)
+    }
+
+    /// A stored attachment, to show.
+    pub fn attachment(&self, sha256: &str) -> Result<Option<AttachmentView>, AppError> {
+        let Some(a) = self.store()?.attachment(sha256)? else {
+            return Ok(None);
+        };
+        let bytes = match (a.bytes, &a.path) {
+            (Some(b), _) => b,
+            (None, Some(p)) => std::fs::read(p)
+                .map_err(|e| AppError::new("io", e.to_string(), "无法读取附件。"))?,
+            (None, None) => return Ok(None),
+        };
+        Ok(Some(AttachmentView {
+            sha256: a.hash,
+            mime: a.mime,
+            bytes_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+        }))
     }
 
     /// The data folder.
@@ -1449,7 +1522,7 @@ fn ledger_view(r: &RowView, head: &str) -> LedgerItemView {
     }
 }
 
-fn conflict_view(c: &Conflict) -> ConflictView {
+fn conflict_view(c: &Conflict, me: Option<Uuid>) -> ConflictView {
     let winner = c
         .heads
         .iter()
@@ -1471,6 +1544,7 @@ fn conflict_view(c: &Conflict) -> ConflictView {
             .map(|h| HeadView {
                 value: h.value.clone(),
                 author: h.author.0,
+                mine: me == Some(h.author.0),
                 at_ms: h.hlc.wall_ms,
             })
             .collect(),

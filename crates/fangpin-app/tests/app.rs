@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use fangpin_app::field::{FieldApp, HouseholdQuery, NewLedgerItem, StatusView};
+use fangpin_app::field::{FieldApp, HouseholdQuery, NewLedgerItem, StatusView, VisitInput};
 use fangpin_server::http::NewUser;
 use fangpin_server::{AppState, Role, Scope, Settings};
 use fangpin_server_sqlite::SqliteBackend;
@@ -88,7 +88,7 @@ async fn a_cadre_screens_a_household_offline_and_syncs() {
     // A new household, with a bad identity number first.
     let mut form: Value = serde_json::from_str(EXAMPLE).expect("example");
     form["members"][1]["id_number"] = json!("530325198007250428");
-    let out = a.save_form(None, &form).expect("save");
+    let out = a.save_form(None, &form, None).expect("save");
     assert_eq!(
         out.saved_fields, 0,
         "nothing is written with an invalid field"
@@ -106,7 +106,7 @@ async fn a_cadre_screens_a_household_offline_and_syncs() {
     let live = a.assess_form(&form);
     assert!(live.errors.is_empty(), "{:?}", live.errors);
     let before = live.assessment.expect("assessed")["income"]["per_capita_net_income_fen"].as_i64();
-    let saved = a.save_form(None, &form).expect("save");
+    let saved = a.save_form(None, &form, None).expect("save");
     assert!(saved.errors.is_empty() && saved.saved_fields > 10);
     let id = saved.household_id.expect("id");
 
@@ -134,11 +134,29 @@ async fn a_cadre_screens_a_household_offline_and_syncs() {
     );
     let mut edited = view.form.clone();
     edited["income"]["current"]["wage_fen"] = json!(500_000);
-    let out = a.save_form(Some(id), &edited).expect("save");
+    let photo = a
+        .add_attachment("iVBORw0KGgo=", "image/png")
+        .expect("photo");
+    let visit = VisitInput {
+        note: "复核收入下降".into(),
+        photos: vec![photo.clone()],
+        signature: None,
+    };
+    let out = a.save_form(Some(id), &edited, Some(&visit)).expect("save");
     assert!(out.errors.is_empty());
     assert_eq!(
-        out.saved_fields, 1,
-        "only the wage changed: the rest is written once"
+        out.saved_fields,
+        1 + 8,
+        "the wage, and the visit row (its existence and seven fields): the rest is written once"
+    );
+    let shown = a.household(id).expect("household");
+    assert_eq!(shown.visits.len(), 1);
+    assert_eq!(shown.visits[0]["photos"], json!([photo.clone()]));
+    assert_eq!(shown.visits[0]["note"], "复核收入下降");
+    let back = a.attachment(&photo).expect("attachment").expect("stored");
+    assert_eq!(
+        (back.mime.as_str(), back.bytes_base64.as_str()),
+        ("image/png", "iVBORw0KGgo=")
     );
     let after = a.household(id).expect("household");
     let pc = after
@@ -201,17 +219,29 @@ async fn a_cadre_screens_a_household_offline_and_syncs() {
     let on_b = b.household(id).expect("household on b");
     let mut fb = on_b.form.clone();
     fb["household"]["phone"] = json!("13900000001");
-    b.save_form(Some(id), &fb).expect("save b");
+    b.save_form(Some(id), &fb, None).expect("save b");
     let mut fa = a.household(id).expect("household").form;
     fa["household"]["phone"] = json!("13900000002");
-    a.save_form(Some(id), &fa).expect("save a");
+    a.save_form(Some(id), &fa, None).expect("save a");
     b.sync(&mut |_| {}).await.expect("sync b");
     let out = a.sync(&mut |_| {}).await.expect("sync a");
     assert_eq!(out.conflicts, 1);
     b.sync(&mut |_| {}).await.expect("sync b");
     let ca = a.conflicts().expect("conflicts");
     let cb = b.conflicts().expect("conflicts");
-    assert_eq!(ca, cb, "the same conflict on both devices");
+    assert_eq!(
+        ca[0].heads,
+        cb[0]
+            .heads
+            .iter()
+            .map(|h| fangpin_app::field::HeadView {
+                mine: !h.mine,
+                ..h.clone()
+            })
+            .collect::<Vec<_>>(),
+        "the same conflict on both devices, each marking its own value"
+    );
+    assert_eq!(ca[0].heads.iter().filter(|h| h.mine).count(), 1);
     assert_eq!(
         (ca[0].field.as_str(), ca[0].label_zh.as_str()),
         ("phone", "联系电话")

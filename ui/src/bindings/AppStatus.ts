@@ -26,6 +26,10 @@ user: UserInfo | null,
  */
 device_id: string | null, 
 /**
+ * The signed-in user's id.
+ */
+user_id: string | null, 
+/**
  * Changes waiting to be pushed (0 when locked).
  */
 pending_changes: number, 

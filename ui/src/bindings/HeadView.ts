@@ -14,6 +14,10 @@ value: JsonValue,
  */
 author: string, 
 /**
+ * Whether this device's user wrote it.
+ */
+mine: boolean, 
+/**
  * When, by the writer's clock.
  */
 at_ms: number, };

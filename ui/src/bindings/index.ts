@@ -2,6 +2,7 @@
 export type { AppError } from './AppError';
 export type { AppStatus } from './AppStatus';
 export type { AssessOutcome } from './AssessOutcome';
+export type { AttachmentView } from './AttachmentView';
 export type { ConflictView } from './ConflictView';
 export type { FieldErrorView } from './FieldErrorView';
 export type { HeadView } from './HeadView';
@@ -19,4 +20,5 @@ export type { SyncOutcome } from './SyncOutcome';
 export type { SyncProgressEvent } from './SyncProgressEvent';
 export type { Tasks } from './Tasks';
 export type { UserInfo } from './UserInfo';
+export type { VisitInput } from './VisitInput';
 export type { JsonValue } from './serde_json/JsonValue';
