@@ -252,6 +252,8 @@ pub struct HeadView {
     pub author: Uuid,
     /// Whether this device's user wrote it.
     pub mine: bool,
+    /// Whether this very device wrote it.
+    pub this_device: bool,
     /// When, by the writer's clock.
     pub at_ms: u64,
 }
@@ -1359,9 +1361,9 @@ impl FieldApp {
         }
     }
 
-    /// The signed-in user's id.
-    fn me(&self) -> Option<Uuid> {
-        self.config.as_ref().map(|c| c.user_id)
+    /// The signed-in user's id and this device's.
+    fn me(&self) -> Option<(Uuid, Uuid)> {
+        self.config.as_ref().map(|c| (c.user_id, c.device_id))
     }
 
     /// A stored attachment, to show.
@@ -1522,7 +1524,7 @@ fn ledger_view(r: &RowView, head: &str) -> LedgerItemView {
     }
 }
 
-fn conflict_view(c: &Conflict, me: Option<Uuid>) -> ConflictView {
+fn conflict_view(c: &Conflict, me: Option<(Uuid, Uuid)>) -> ConflictView {
     let winner = c
         .heads
         .iter()
@@ -1544,7 +1546,8 @@ fn conflict_view(c: &Conflict, me: Option<Uuid>) -> ConflictView {
             .map(|h| HeadView {
                 value: h.value.clone(),
                 author: h.author.0,
-                mine: me == Some(h.author.0),
+                mine: me.is_some_and(|(user, _)| user == h.author.0),
+                this_device: me.is_some_and(|(_, device)| device == h.version.device.0),
                 at_ms: h.hlc.wall_ms,
             })
             .collect(),

@@ -236,6 +236,7 @@ async fn a_cadre_screens_a_household_offline_and_syncs() {
             .iter()
             .map(|h| fangpin_app::field::HeadView {
                 mine: !h.mine,
+                this_device: !h.this_device,
                 ..h.clone()
             })
             .collect::<Vec<_>>(),

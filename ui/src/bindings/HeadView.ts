@@ -18,6 +18,10 @@ author: string,
  */
 mine: boolean, 
 /**
+ * Whether this very device wrote it.
+ */
+this_device: boolean, 
+/**
  * When, by the writer's clock.
  */
 at_ms: number, };
