@@ -39,10 +39,16 @@ export async function stopAll() {
     }
   }
   children.length = 0;
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 }
 
+/** Temporary folders made by this run, removed by `stopAll` once every process has stopped. */
+const dirs = [];
+
 export function tempDir(prefix) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `fangpin-e2e-${prefix}-`));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `fangpin-e2e-${prefix}-`));
+  dirs.push(d);
+  return d;
 }
 
 function run(cmd, args) {
