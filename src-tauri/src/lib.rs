@@ -23,6 +23,9 @@ use uuid::Uuid;
 /// The app's state: the use cases over the device's data folder.
 type App = Mutex<FieldApp>;
 
+/// Held while a sync runs, so two syncs never overlap; the app itself is not held.
+struct Syncing(Mutex<()>);
+
 /// The value of `--NAME VALUE` (or `--NAME=VALUE`) on the command line, else of the environment
 /// variable `env`.
 fn launch_arg(name: &str, env: &str) -> Option<String> {
@@ -231,12 +234,20 @@ async fn tasks(app: State<'_, App>) -> Result<Tasks, AppError> {
 }
 
 #[tauri::command]
-async fn sync(app: State<'_, App>, window: tauri::Window) -> Result<SyncOutcome, AppError> {
+async fn sync(
+    app: State<'_, App>,
+    syncing: State<'_, Syncing>,
+    window: tauri::Window,
+) -> Result<SyncOutcome, AppError> {
+    let _one = syncing.0.lock().await;
     let mut progress = move |p: Progress| {
         // A progress event that cannot be shown is not a reason to stop syncing.
         let _ = window.emit("sync-progress", SyncProgressEvent::from(p));
     };
-    app.lock().await.sync(&mut progress).await
+    // The app is locked only to take the job and to record its result: screens stay usable.
+    let job = app.lock().await.sync_job()?;
+    let result = job.run(&mut progress).await;
+    app.lock().await.finish_sync(result)
 }
 
 #[tauri::command]
@@ -279,6 +290,7 @@ pub fn run() {
     };
     tauri::Builder::default()
         .manage(launch)
+        .manage(Syncing(Mutex::new(())))
         .setup(|app| {
             let dir = match launch_arg("data-dir", "FANGPIN_FIELD_DATA_DIR") {
                 Some(d) => PathBuf::from(d),

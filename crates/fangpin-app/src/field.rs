@@ -456,11 +456,48 @@ fn refusal_zh(code: &str) -> &'static str {
     }
 }
 
+/// A sync ready to run on its own connection to the store (see [`FieldApp::sync_job`]).
+pub struct SyncJob {
+    config: Config,
+    credential: String,
+    passcode: zeroize::Zeroizing<String>,
+    path: PathBuf,
+    opts: StoreOptions,
+}
+
+impl SyncJob {
+    /// Pushes, pulls and uploads attachments; the caller hands the result to
+    /// [`FieldApp::finish_sync`].
+    pub async fn run(
+        self,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<SyncOutcome, SyncError> {
+        let mut store = Store::open(&self.path, &self.passcode, &self.opts, now_ms())?;
+        let client = Client::new(
+            &self.config.server_url,
+            &self.credential,
+            self.config.device_id,
+        )?;
+        let report = client.sync(&mut store, progress).await?;
+        let conflicts = store.conflicts(10_000)?.len() as u32;
+        let _ = store.lock();
+        Ok(SyncOutcome {
+            pushed: report.pushed,
+            pulled: report.pulled,
+            refused: report.refusals.len() as u32,
+            conflicts,
+            finished_ms: now_ms(),
+        })
+    }
+}
+
 /// The field app over its data folder.
 pub struct FieldApp {
     dir: PathBuf,
     opts: StoreOptions,
     store: Option<Store>,
+    /// The passcode while unlocked, so a sync can open its own connection.
+    passcode: Option<zeroize::Zeroizing<String>>,
     config: Option<Config>,
     policy: PolicyBook,
 }
@@ -485,6 +522,7 @@ impl FieldApp {
             dir,
             opts,
             store: None,
+            passcode: None,
             config,
             policy,
         }
@@ -611,6 +649,7 @@ impl FieldApp {
             now_ms(),
         )?;
         self.store = Some(store);
+        self.passcode = Some(zeroize::Zeroizing::new(passcode.to_owned()));
         self.config = Some(Config {
             server_url,
             device_id: e.device_id,
@@ -638,6 +677,7 @@ impl FieldApp {
                 &self.opts,
                 now_ms(),
             )?);
+            self.passcode = Some(zeroize::Zeroizing::new(passcode.to_owned()));
         }
         Ok(self.status())
     }
@@ -647,6 +687,7 @@ impl FieldApp {
         if let Some(s) = self.store.take() {
             let _ = s.lock();
         }
+        self.passcode = None;
         self.status()
     }
 
@@ -1307,10 +1348,20 @@ impl FieldApp {
     }
 
     /// Syncs with the service: push, pull, attachments. A revoked device's data is wiped.
+    /// The sync runs on its own connection to the store: see [`FieldApp::sync_job`].
     pub async fn sync(
         &mut self,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<SyncOutcome, AppError> {
+        let job = self.sync_job()?;
+        let result = job.run(progress).await;
+        self.finish_sync(result)
+    }
+
+    /// What a sync needs, taken from the unlocked app in a moment: the sync then runs on its
+    /// own connection to the store, so the screens keep reading and saving while it runs
+    /// (each transaction waits for the other's).
+    pub fn sync_job(&self) -> Result<SyncJob, AppError> {
         let config = self.config.clone().ok_or_else(|| {
             AppError::new("not_enrolled", "enrol the device first", "请先登记设备。")
         })?;
@@ -1325,9 +1376,27 @@ impl FieldApp {
                     "设备凭证丢失，请重新登记。",
                 )
             })?;
-        let client = Client::new(&config.server_url, &credential, config.device_id)?;
-        let store = self.store_mut()?;
-        let result = client.sync(store, progress).await;
+        let passcode = self.passcode.clone().ok_or_else(|| {
+            AppError::new(
+                "locked",
+                "the local data is locked",
+                "本机数据已锁定，请输入密码解锁。",
+            )
+        })?;
+        Ok(SyncJob {
+            config,
+            credential,
+            passcode,
+            path: self.db_path(),
+            opts: self.opts.clone(),
+        })
+    }
+
+    /// Takes a finished sync's result: records when it finished, and wipes a revoked device.
+    pub fn finish_sync(
+        &mut self,
+        result: Result<SyncOutcome, SyncError>,
+    ) -> Result<SyncOutcome, AppError> {
         match result {
             Err(SyncError::Credential {
                 wipe: true,
@@ -1343,20 +1412,12 @@ impl FieldApp {
                 .into())
             }
             Err(e) => Err(e.into()),
-            Ok(report) => {
-                let conflicts = self.store()?.conflicts(10_000)?.len() as u32;
-                let finished_ms = now_ms();
+            Ok(outcome) => {
                 if let Some(c) = self.config.as_mut() {
-                    c.last_sync_ms = Some(finished_ms);
+                    c.last_sync_ms = Some(outcome.finished_ms);
                 }
                 self.save_config()?;
-                Ok(SyncOutcome {
-                    pushed: report.pushed,
-                    pulled: report.pulled,
-                    refused: report.refusals.len() as u32,
-                    conflicts,
-                    finished_ms,
-                })
+                Ok(outcome)
             }
         }
     }

@@ -269,6 +269,33 @@ async fn a_cadre_screens_a_household_offline_and_syncs() {
         Some(json!({"household": {"address": "半填"}}))
     );
     assert_eq!(a.load_draft("$device/credential").expect("reserved"), None);
+    // A sync runs on its own connection: the screens read and save while it runs.
+    let job = a.sync_job().expect("a sync job");
+    let mut saved_during = 0;
+    let result = {
+        let during = &mut a;
+        let mut progress = |_| {
+            if saved_during == 0 {
+                let mut f = during.household(id).expect("read during the sync").form;
+                f["household"]["address"] = json!("同步时修改的地址");
+                let out = during
+                    .save_form(Some(id), &f, None)
+                    .expect("save during the sync");
+                assert!(out.errors.is_empty() && out.saved_fields >= 1);
+                saved_during += 1;
+            }
+        };
+        job.run(&mut progress).await
+    };
+    a.finish_sync(result).expect("sync finished");
+    assert_eq!(saved_during, 1);
+    a.sync(&mut |_| {}).await.expect("sync");
+    assert_eq!(a.status().pending_changes, 0);
+    b.sync(&mut |_| {}).await.expect("sync b");
+    assert_eq!(
+        b.household(id).expect("h").form["household"]["address"],
+        "同步时修改的地址"
+    );
     let tasks = a.tasks().expect("tasks");
     assert!(tasks.due_ledger.is_empty(), "the only item is rectified");
     assert_eq!(tasks.to_visit_count, 0, "the one household was screened");

@@ -140,6 +140,9 @@ fn wal_path(db: &Path, suffix: &str) -> PathBuf {
 fn connect(path: &Path, key: &key::DbKey, opts: &StoreOptions) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
     conn.execute_batch(&key::key_pragma(key))?;
+    // The app may sync on a second connection while the screens write on the first: each
+    // transaction waits for the other's instead of failing.
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
     // The first read is where a wrong key shows.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
