@@ -167,3 +167,54 @@ async fn a_cut_connection_and_a_corrupted_batch_are_repeated_not_applied() {
         "no corrupted value was applied, nothing is missing"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attachment_upload_cut_mid_way_resumes_from_what_the_service_holds() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("server.db").display().to_string();
+    add_user(&db, "cadre", "village_cadre", V1);
+    let server = Server::start(&db, &[]);
+    let faults = Arc::new(Faults::default());
+    let via = proxy::start(format!("127.0.0.1:{}", server.port()), faults.clone()).await;
+    let mut device = Device::enrol(&via, "cadre", dir.path()).await;
+    device.client.chunk = 64 * 1024;
+    // A photo of 300 KiB: five chunks.
+    let photo: Vec<u8> = (0..300 * 1024u32).map(|i| (i * 7 % 251) as u8).collect();
+    let sha = device
+        .store
+        .put_attachment(&photo, "image/jpeg", now_ms())
+        .expect("photo");
+    faults.cut_upload.store(2, Ordering::SeqCst);
+    let report = device.sync().await;
+    assert_eq!(report.attachments, 1);
+    assert!(
+        report.retries >= 2,
+        "each cut chunk was retried: {report:?}"
+    );
+    assert_eq!(faults.was_cut.load(Ordering::SeqCst), 2);
+    assert!(device
+        .store
+        .attachments_to_upload()
+        .expect("pending")
+        .is_empty());
+    // The service holds exactly the bytes, once.
+    let login: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/enrol", server.url()))
+        .json(&json!({"username": "cadre", "password": "password-123", "device_name": "check"}))
+        .send()
+        .await
+        .expect("enrol")
+        .json()
+        .await
+        .expect("json");
+    let got = reqwest::Client::new()
+        .get(format!("{}/api/v1/attachments/{sha}", server.url()))
+        .bearer_auth(login["credential"].as_str().expect("credential"))
+        .send()
+        .await
+        .expect("download")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert_eq!(got.as_ref(), photo.as_slice());
+}

@@ -18,6 +18,8 @@ pub struct Faults {
     pub corrupted: AtomicUsize,
     /// Responses cut so far.
     pub was_cut: AtomicUsize,
+    /// Attachment uploads (PUT) still to cut: the request reaches the service, the answer is lost.
+    pub cut_upload: AtomicUsize,
 }
 
 /// Starts the proxy in front of `upstream` (host:port); returns its base URL.
@@ -78,19 +80,31 @@ async fn handle(
         };
         let text = String::from_utf8_lossy(&req);
         let is_pull = text.starts_with("POST /api/v1/sync/pull");
+        let is_upload = text.starts_with("PUT /api/v1/attachments/");
         // Ask for an uncompressed body, so a corruption stays valid JSON and only the checksum
-        // can catch it.
-        let req: Vec<u8> = text
+        // can catch it. Only the head is rewritten: bodies (attachment chunks) stay byte for byte.
+        let head_end = req
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(req.len(), |i| i + 4);
+        let head = String::from_utf8_lossy(&req[..head_end]);
+        let mut rewritten: Vec<u8> = head
             .split("\r\n")
             .filter(|l| !l.to_ascii_lowercase().starts_with("accept-encoding:"))
             .collect::<Vec<_>>()
             .join("\r\n")
             .into_bytes();
+        rewritten.extend_from_slice(&req[head_end..]);
+        let req = rewritten;
         let mut up = TcpStream::connect(&upstream).await?;
         up.write_all(&req).await?;
         let Some(mut resp) = read_message(&mut up).await? else {
             return Ok(());
         };
+        if is_upload && take(&faults.cut_upload) {
+            faults.was_cut.fetch_add(1, Ordering::SeqCst);
+            return Ok(()); // the chunk is stored, its answer never arrives
+        }
         if take(&faults.cut) {
             let n = resp.len().min(200);
             client.write_all(&resp[..n]).await?;

@@ -434,36 +434,14 @@ impl Client {
                 (None, None) => continue,
             };
             let size = bytes.len() as u64;
-            let mut offset = self
-                .retrying(report, || async {
-                    let resp = self
-                        .http
-                        .get(self.url(&format!("/api/v1/attachments/{hash}/status")))
-                        .bearer_auth(&self.credential)
-                        .send()
-                        .await
-                        .map_err(network)?;
-                    match resp.status().as_u16() {
-                        404 => Ok(0u64),
-                        s if (200..300).contains(&s) => {
-                            let st: serde_json::Value = resp.json().await.map_err(network)?;
-                            Ok(if st["complete"] == true {
-                                size
-                            } else {
-                                st["received"].as_u64().unwrap_or(0)
-                            })
-                        }
-                        _ => Err(error_of(resp).await),
-                    }
-                })
-                .await?;
+            let mut offset = self.uploaded(hash, size, report).await?;
             while offset < size {
                 let end = (offset + self.chunk as u64).min(size);
                 let chunk = bytes[offset as usize..end as usize].to_vec();
                 let url = self.url(&format!(
                     "/api/v1/attachments/{hash}?size={size}&offset={offset}"
                 ));
-                let st: serde_json::Value = self
+                let sent = self
                     .retrying(report, || async {
                         let resp = self
                             .http
@@ -474,13 +452,26 @@ impl Client {
                             .await
                             .map_err(network)?;
                         if resp.status().is_success() {
-                            resp.json().await.map_err(network)
+                            resp.json::<serde_json::Value>().await.map_err(network)
                         } else {
                             Err(error_of(resp).await)
                         }
                     })
-                    .await?;
-                offset = st["received"].as_u64().unwrap_or(end);
+                    .await;
+                offset = match sent {
+                    Ok(st) => st["received"].as_u64().unwrap_or(end),
+                    // The service holds more or less than this chunk's start: a chunk whose answer
+                    // was lost was stored after all. Go on from what the service holds.
+                    Err(SyncError::Server {
+                        status: 409,
+                        ref code,
+                        ..
+                    }) if code == "attachment_offset" => {
+                        report.retries += 1;
+                        self.uploaded(hash, size, report).await?
+                    }
+                    Err(e) => return Err(e),
+                };
                 progress(Progress {
                     phase: Phase::Attachments,
                     items_done: i as u64,
@@ -493,6 +484,37 @@ impl Client {
             report.attachments += 1;
         }
         Ok(())
+    }
+
+    /// How many bytes of an attachment the service holds (all of them when it is complete).
+    async fn uploaded(
+        &self,
+        hash: &str,
+        size: u64,
+        report: &mut SyncReport,
+    ) -> Result<u64, SyncError> {
+        self.retrying(report, || async {
+            let resp = self
+                .http
+                .get(self.url(&format!("/api/v1/attachments/{hash}/status")))
+                .bearer_auth(&self.credential)
+                .send()
+                .await
+                .map_err(network)?;
+            match resp.status().as_u16() {
+                404 => Ok(0u64),
+                s if (200..300).contains(&s) => {
+                    let st: serde_json::Value = resp.json().await.map_err(network)?;
+                    Ok(if st["complete"] == true {
+                        size
+                    } else {
+                        st["received"].as_u64().unwrap_or(0)
+                    })
+                }
+                _ => Err(error_of(resp).await),
+            }
+        })
+        .await
     }
 
     /// A whole sync: push, pull, attachments.
