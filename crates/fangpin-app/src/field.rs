@@ -423,7 +423,7 @@ fn label_zh(field: &str) -> String {
         ("phone", "联系电话"),
         ("head_name", "户主姓名"),
         ("address", "住址"),
-        ("group_name", "组"),
+        ("group", "组"),
         ("house_safety", "住房安全等级"),
         ("drinking_water", "饮水安全"),
         ("household_type", "户类型"),

@@ -1,7 +1,7 @@
 //! A household as synced rows, and back.
 //!
 //! The household row carries the household object's fields (its `id` as `hubianhao`, its area
-//! as `village_code` and `area_version_year`, its `group` as `group_name`), the head's name and
+//! as `village_code` and `area_version_year`), the head's name and
 //! identity number for search, and `basic_needs`; each member is a `member` row and each year's
 //! income an `income_year` row, both naming their `household_id`.
 //! Derived values (net income, per-capita income, the assessment) are never rows.
@@ -72,7 +72,6 @@ pub fn to_rows(doc: &Value, ids: &RecordIds) -> Result<Vec<RowFields>, RowsError
     for (k, v) in household {
         match k.as_str() {
             "id" => fields.push(("hubianhao".into(), v.clone())),
-            "group" => fields.push(("group_name".into(), v.clone())),
             "area" => {
                 let area = object(v, "household.area")?;
                 fields.push((
@@ -149,7 +148,6 @@ pub fn from_rows(
         household,
         &[
             "hubianhao",
-            "group_name",
             "village_code",
             "area_version_year",
             "head_name",
@@ -166,7 +164,7 @@ pub fn from_rows(
     );
     h.insert(
         "group".into(),
-        household.get("group_name").cloned().unwrap_or(Value::Null),
+        household.get("group").cloned().unwrap_or(Value::Null),
     );
     let mut area = Map::new();
     area.insert(

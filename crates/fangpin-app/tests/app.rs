@@ -122,6 +122,15 @@ async fn a_cadre_screens_a_household_offline_and_syncs() {
         assert!(found[0].screened);
         assert_eq!(found[0].head_id_masked, "530325********0313");
     }
+    // By village and group (组), as the list's filters do.
+    let in_group = |g: &str| HouseholdQuery {
+        village: Some(V1.into()),
+        group: Some(g.into()),
+        text: None,
+    };
+    let found = a.households(&in_group("3组")).expect("filter");
+    assert_eq!((found.len(), found[0].group_name.as_str()), (1, "3组"));
+    assert!(a.households(&in_group("4组")).expect("filter").is_empty());
 
     // The assessment follows the income.
     let view = a.household(id).expect("household");
