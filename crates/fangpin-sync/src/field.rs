@@ -273,6 +273,20 @@ impl Register {
         }
     }
 
+    /// Keeps only the heads (every entry, for an append log) and forgets which versions were
+    /// superseded. For a store that receives every change after its parents, as the service
+    /// does (it refuses a change naming a parent it does not hold): there no superseded version
+    /// can arrive later, so the heads alone decide every later merge, and the register's size
+    /// stays bounded by its heads instead of growing with the field's history.
+    pub fn retain_heads(&mut self) {
+        if self.rule == FieldRule::AppendLog {
+            return;
+        }
+        let heads = &self.heads;
+        self.versions.retain(|v| heads.binary_search(&v.id).is_ok());
+        self.superseded.clear();
+    }
+
     /// Drops versions that are not heads and that `acknowledged` says the server holds.
     /// Append logs keep every entry. Returns how many were dropped.
     pub fn compact(&mut self, acknowledged: &dyn Fn(&VersionId) -> bool) -> usize {

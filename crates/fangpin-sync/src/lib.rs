@@ -27,7 +27,10 @@ pub use clock::{ClockSkew, Hlc, HlcClock};
 pub use duplicate::{find_duplicates, Duplicate};
 pub use field::{Conflict, ConflictKind, FieldView, Head, Register, Version};
 pub use ids::{DeviceId, RowKey, UserId, VersionId};
-pub use replica::{row_conflicts, validate, Applied, Replica, WriteError, Writer};
+pub use replica::{
+    is_resolution, row_conflicts, row_conflicts_covering, validate, Applied, Replica, WriteError,
+    Writer,
+};
 pub use schema::{FieldRule, Schema};
 pub use status::{LedgerState, LedgerStatus, TransitionError};
 

@@ -1,7 +1,7 @@
 //! A replica: the union of every version it has received, with the views, conflicts and state
 //! hash derived from it, and the [`Writer`] that makes a device's own changes.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use rustc_hash::FxHashMap;
 
@@ -127,6 +127,16 @@ pub fn row_conflicts<'a>(
     key: &RowKey,
     fields: impl IntoIterator<Item = (&'a str, &'a Register)>,
 ) -> Vec<Conflict> {
+    row_conflicts_covering(key, fields, &BTreeSet::new())
+}
+
+/// [`row_conflicts`] for a store that keeps only the heads of a row's existence: `covered`
+/// adds the versions that deletes it no longer holds had covered.
+pub fn row_conflicts_covering<'a>(
+    key: &RowKey,
+    fields: impl IntoIterator<Item = (&'a str, &'a Register)>,
+    covered: &BTreeSet<VersionId>,
+) -> Vec<Conflict> {
     let mut fields: Vec<(&str, &Register)> = fields.into_iter().collect();
     fields.sort_by_key(|(n, _)| *n);
     let mut out = Vec::new();
@@ -143,13 +153,17 @@ pub fn row_conflicts<'a>(
             }
         }
     }
-    if let Some(c) = edit_delete_conflict(key, &fields) {
+    if let Some(c) = edit_delete_conflict(key, &fields, covered) {
         out.push(c);
     }
     out
 }
 
-fn edit_delete_conflict(key: &RowKey, fields: &[(&str, &Register)]) -> Option<Conflict> {
+fn edit_delete_conflict(
+    key: &RowKey,
+    fields: &[(&str, &Register)],
+    also_covered: &BTreeSet<VersionId>,
+) -> Option<Conflict> {
     let alive = fields.iter().find(|(n, _)| *n == ALIVE)?.1;
     let view = alive.view()?;
     if view.conflict.is_some() || view.value != Value::Bool(false) {
@@ -160,6 +174,7 @@ fn edit_delete_conflict(key: &RowKey, fields: &[(&str, &Register)]) -> Option<Co
         .iter()
         .filter(|v| v.op.value() == Value::Bool(false))
         .flat_map(|v| v.covers.iter().copied())
+        .chain(also_covered.iter().copied())
         .collect();
     let mut heads = alive.head_infos();
     for (name, f) in fields {
@@ -471,10 +486,20 @@ pub fn validate(
         }
         (Op::Append { .. }, FieldRule::AppendLog) => Ok(()),
         (Op::Transition { from, to }, FieldRule::Status) => {
+            // A resolution of a status conflict may pick any of the competing statuses: its
+            // parents are two or more of the current heads, which are concurrent moves. Parents
+            // that are not all heads (an old status beside the one that superseded it) are an
+            // ordinary move and must follow the state machine.
             let parents = parent_statuses(register, &change.parents);
-            // A resolution of a status conflict may pick any of the competing statuses.
-            let picks_a_head =
-                change.parents.len() > 1 && parents.as_ref().is_some_and(|ps| ps.contains(to));
+            let all_heads = register.is_some_and(|r| {
+                change
+                    .parents
+                    .iter()
+                    .all(|p| r.heads().binary_search(p).is_ok())
+            });
+            let picks_a_head = change.parents.len() > 1
+                && all_heads
+                && parents.as_ref().is_some_and(|ps| ps.contains(to));
             if !picks_a_head {
                 LedgerStatus::check(*from, *to)?;
             }
@@ -497,6 +522,21 @@ pub fn validate(
             },
         }),
     }
+}
+
+/// Whether a change resolves its field's conflict: the field shows a conflict and the change
+/// supersedes two or more of its current heads. Only supervisors may resolve.
+pub fn is_resolution(register: Option<&Register>, change: &Change) -> bool {
+    let Some(r) = register else { return false };
+    if r.view().and_then(|v| v.conflict).is_none() {
+        return false;
+    }
+    change
+        .parents
+        .iter()
+        .filter(|p| r.heads().binary_search(p).is_ok())
+        .count()
+        >= 2
 }
 
 /// The statuses the parent versions hold, if every parent is known.
@@ -744,5 +784,88 @@ impl Writer {
         let c = self.make(row, field, Op::Append { value }, Vec::new(), wall_ms);
         replica.validate(&c)?;
         Ok(self.commit(replica, c))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::LedgerState;
+    use uuid::Uuid;
+
+    fn writer(n: u128) -> Writer {
+        Writer::new(
+            DeviceId(Uuid::from_u128(n)),
+            UserId(Uuid::from_u128(n + 100)),
+        )
+    }
+
+    #[test]
+    fn an_old_status_beside_its_successor_does_not_skip_the_state_machine() {
+        let mut r = Replica::new(Schema::fangpin());
+        let mut w = writer(1);
+        let row = RowKey::new("ledger_item", Uuid::from_u128(9));
+        w.create(&mut r, &row, &[], 1);
+        let found = w
+            .transition(&mut r, &row, "status", LedgerStatus::NEW, 2)
+            .unwrap();
+        let rectified = LedgerStatus::new(1, LedgerState::Rectified);
+        w.transition(&mut r, &row, "status", rectified, 3).unwrap();
+        let closed = w
+            .transition(
+                &mut r,
+                &row,
+                "status",
+                LedgerStatus::new(1, LedgerState::Closed),
+                4,
+            )
+            .unwrap();
+        // Back to round 1 by naming the closed head and the old, superseded "found".
+        let forged = Change {
+            id: VersionId {
+                device: w.device,
+                seq: 99,
+            },
+            op: Op::Transition {
+                from: Some(LedgerStatus::new(1, LedgerState::Closed)),
+                to: LedgerStatus::NEW,
+            },
+            parents: vec![found.id, closed.id],
+            ..closed.clone()
+        };
+        assert_eq!(
+            r.validate(&forged).unwrap_err().code(),
+            "invalid_transition"
+        );
+    }
+
+    #[test]
+    fn a_register_keeping_only_heads_merges_later_changes_alike() {
+        let mut full = Register::new(FieldRule::Register);
+        let (mut r, mut a, mut b) = (Replica::new(Schema::new()), writer(1), writer(2));
+        let row = RowKey::new("household", Uuid::from_u128(9));
+        let mut changes = a.create(&mut r, &row, &[("phone", 1.into())], 1);
+        for i in 0..20 {
+            changes.push(a.set(&mut r, &row, "phone", (i + 2).into(), 2 + i).unwrap());
+        }
+        let mut r2 = r.clone();
+        changes.push(b.set(&mut r2, &row, "phone", 100.into(), 50).unwrap());
+        changes.push(a.set(&mut r, &row, "phone", 200.into(), 51).unwrap());
+        let mut heads_only = Register::new(FieldRule::Register);
+        for c in changes.iter().filter(|c| c.field == "phone") {
+            full.insert(Version::from_change(c));
+            heads_only.insert(Version::from_change(c));
+            heads_only.retain_heads();
+            assert!(heads_only.versions().len() <= 2);
+        }
+        assert_eq!(full.view(), heads_only.view());
+        assert_eq!(full.heads(), heads_only.heads());
+        assert!(is_resolution(
+            Some(&heads_only),
+            &Change {
+                parents: heads_only.heads().to_vec(),
+                ..changes[1].clone()
+            }
+        ));
     }
 }

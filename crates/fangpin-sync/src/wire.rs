@@ -12,8 +12,10 @@ use sha2::{Digest, Sha256};
 use crate::change::Change;
 use crate::ids::{DeviceId, RowKey, VersionId};
 
-/// The protocol version this build speaks.
-pub const PROTOCOL_VERSION: u16 = 1;
+/// The protocol version this build speaks. Version 2 added the service's epoch, the scope a
+/// pull is for, refusal codes for values, history, authors and clocks, and byte-bounded pulls;
+/// the service answers version 1 devices in version 1's terms.
+pub const PROTOCOL_VERSION: u16 = 2;
 /// The oldest device protocol the server still accepts: one version behind.
 pub const OLDEST_ACCEPTED_PROTOCOL: u16 = if PROTOCOL_VERSION > 1 {
     PROTOCOL_VERSION - 1
@@ -22,6 +24,11 @@ pub const OLDEST_ACCEPTED_PROTOCOL: u16 = if PROTOCOL_VERSION > 1 {
 };
 /// The most changes one batch may carry.
 pub const MAX_BATCH: usize = 5_000;
+/// The largest sequence number (device or global): both are stored as signed 64-bit integers.
+pub const MAX_SEQ: u64 = i64::MAX as u64;
+/// The most parents a change may name: no field keeps more heads than this, and a change's
+/// parents are heads its writer saw.
+pub const MAX_PARENTS: usize = 32;
 
 /// A wire message that cannot be taken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,6 +57,15 @@ pub enum WireError {
     /// A pushed change was not written by the pushing device.
     #[error("change {0} was not made by the pushing device")]
     ForeignChange(VersionId),
+    /// A sequence number is 0 or above [`MAX_SEQ`].
+    #[error("change {0} has a sequence number outside 1 to {MAX_SEQ}")]
+    SeqOutOfRange(VersionId),
+    /// A pull cursor above [`MAX_SEQ`].
+    #[error("cursor {0} is above {MAX_SEQ}")]
+    CursorOutOfRange(u64),
+    /// One version id carried two different contents: an id names one content forever.
+    #[error("version {0} was sent with two different contents")]
+    VersionReused(VersionId),
 }
 
 impl WireError {
@@ -60,6 +76,9 @@ impl WireError {
             WireError::Checksum { .. } => "checksum_mismatch",
             WireError::TooLarge(_) => "batch_too_large",
             WireError::ForeignChange(_) => "foreign_change",
+            WireError::SeqOutOfRange(_) => "seq_out_of_range",
+            WireError::CursorOutOfRange(_) => "cursor_out_of_range",
+            WireError::VersionReused(_) => "version_reused",
         }
     }
 }
@@ -113,7 +132,8 @@ impl PushRequest {
         }
     }
 
-    /// Checks version, size, checksum and that every change is the device's own.
+    /// Checks version, size, checksum, that every change is the device's own with a sequence
+    /// number in range, and that no id comes twice with different contents.
     pub fn verify(&self) -> Result<(), WireError> {
         check_protocol(self.protocol)?;
         if self.changes.len() > MAX_BATCH {
@@ -122,6 +142,22 @@ impl PushRequest {
         verify_checksum(&self.checksum, &self.changes)?;
         if let Some(c) = self.changes.iter().find(|c| c.id.device != self.device) {
             return Err(WireError::ForeignChange(c.id));
+        }
+        if let Some(c) = self
+            .changes
+            .iter()
+            .find(|c| c.id.seq == 0 || c.id.seq > MAX_SEQ)
+        {
+            return Err(WireError::SeqOutOfRange(c.id));
+        }
+        let mut seen: std::collections::HashMap<VersionId, &Change> =
+            std::collections::HashMap::with_capacity(self.changes.len());
+        for c in &self.changes {
+            if let Some(first) = seen.insert(c.id, c) {
+                if first != c {
+                    return Err(WireError::VersionReused(c.id));
+                }
+            }
         }
         Ok(())
     }
@@ -154,6 +190,95 @@ pub enum RefusalCode {
     WrongOp,
     /// The value is not valid for the field.
     Malformed,
+    /// The table, field or value does not fit the record catalogue (type, range, size).
+    InvalidValue,
+    /// A parent the service does not hold (or the change itself, or too many parents).
+    UnknownParent,
+    /// The field already has as many unresolved values as it may: resolve it first.
+    TooManyHeads,
+    /// The change names another user as its author.
+    WrongAuthor,
+    /// The change's clock reading is too far ahead of the service's clock.
+    ClockAhead,
+    /// The user's role may not make this change (resolving a conflict needs a supervisor).
+    NotPermitted,
+}
+
+impl RefusalCode {
+    /// The code as a device speaking `protocol` understands it: version 1 knows only the
+    /// first five, and reads every later one as `malformed`.
+    pub fn for_protocol(self, protocol: u16) -> RefusalCode {
+        match self {
+            RefusalCode::OutOfScope
+            | RefusalCode::InvalidTransition
+            | RefusalCode::StaleTransition
+            | RefusalCode::WrongOp
+            | RefusalCode::Malformed => self,
+            _ if protocol < 2 => RefusalCode::Malformed,
+            _ => self,
+        }
+    }
+
+    /// The stable name, as on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefusalCode::OutOfScope => "out_of_scope",
+            RefusalCode::InvalidTransition => "invalid_transition",
+            RefusalCode::StaleTransition => "stale_transition",
+            RefusalCode::WrongOp => "wrong_op",
+            RefusalCode::Malformed => "malformed",
+            RefusalCode::InvalidValue => "invalid_value",
+            RefusalCode::UnknownParent => "unknown_parent",
+            RefusalCode::TooManyHeads => "too_many_heads",
+            RefusalCode::WrongAuthor => "wrong_author",
+            RefusalCode::ClockAhead => "clock_ahead",
+            RefusalCode::NotPermitted => "not_permitted",
+        }
+    }
+
+    /// Every code.
+    pub const ALL: [RefusalCode; 11] = [
+        RefusalCode::OutOfScope,
+        RefusalCode::InvalidTransition,
+        RefusalCode::StaleTransition,
+        RefusalCode::WrongOp,
+        RefusalCode::Malformed,
+        RefusalCode::InvalidValue,
+        RefusalCode::UnknownParent,
+        RefusalCode::TooManyHeads,
+        RefusalCode::WrongAuthor,
+        RefusalCode::ClockAhead,
+        RefusalCode::NotPermitted,
+    ];
+}
+
+/// The service database's epoch: a new one starts when the service may have lost changes it
+/// had acknowledged (a restored backup). `base` is the highest global sequence number the
+/// service held when the epoch began: a device whose cursor is beyond it pulls again from
+/// there, and re-sends what the service no longer acknowledges.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Epoch {
+    /// A random id.
+    pub id: String,
+    /// The highest global sequence number held when the epoch began.
+    pub base: u64,
+}
+
+/// Where a device stands with the service, asked before each sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SyncState {
+    /// The service's protocol version.
+    pub protocol: u16,
+    /// The service database's epoch.
+    pub epoch: Epoch,
+    /// The device's highest sequence number the service holds with no gap below it.
+    pub acknowledged_through: u64,
+    /// The highest global sequence number the service holds.
+    pub high_water: u64,
+    /// The areas the device's user may see now.
+    pub scope: Vec<String>,
 }
 
 /// One refused change and the reason.
@@ -187,6 +312,9 @@ pub struct PushResponse {
     pub duplicates: u32,
     /// Changes refused (kept in quarantine).
     pub refusals: Vec<Refusal>,
+    /// The service database's epoch (protocol 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<Epoch>,
 }
 
 /// A request for what is new in the caller's scope.
@@ -199,6 +327,38 @@ pub struct PullRequest {
     pub cursor: u64,
     /// The most changes wanted in this batch (the server caps it at [`MAX_BATCH`]).
     pub limit: u32,
+    /// The epoch the cursor belongs to (protocol 2): from another epoch, the service answers
+    /// from the start of that epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<String>,
+    /// The areas the device holds rows of (protocol 2): the scope of its last applied batch.
+    /// When the user's scope differs, the answer removes what left it and restarts the feed
+    /// when it grew; the device saves the answer's scope with the batch, so a lost answer is
+    /// asked again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Vec<String>>,
+}
+
+impl PullRequest {
+    /// A request from a cursor.
+    pub fn new(cursor: u64, limit: u32) -> Self {
+        Self {
+            protocol: PROTOCOL_VERSION,
+            cursor,
+            limit,
+            epoch: None,
+            scope: None,
+        }
+    }
+
+    /// Checks version and cursor.
+    pub fn verify(&self) -> Result<(), WireError> {
+        check_protocol(self.protocol)?;
+        if self.cursor > MAX_SEQ {
+            return Err(WireError::CursorOutOfRange(self.cursor));
+        }
+        Ok(())
+    }
 }
 
 /// One change with the global sequence number the server gave it.
@@ -233,6 +393,12 @@ pub struct PullResponse {
     /// How many changes wait beyond this batch (for progress; 0 when none).
     #[serde(default)]
     pub remaining: u64,
+    /// The service database's epoch (protocol 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<Epoch>,
+    /// The scope this answer is for (protocol 2): the device saves it with the batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Vec<String>>,
     /// [`checksum`] of the changes.
     pub checksum: String,
 }
@@ -254,6 +420,8 @@ impl PullResponse {
             reset: false,
             more,
             remaining: 0,
+            epoch: None,
+            scope: None,
             checksum,
         }
     }
@@ -269,6 +437,86 @@ impl PullResponse {
                 expected: self.checksum.clone(),
                 computed,
             })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DeviceId, Hlc};
+    use crate::{Op, RowKey, UserId};
+    use uuid::Uuid;
+
+    fn change(seq: u64, value: i64) -> Change {
+        Change {
+            id: VersionId {
+                device: DeviceId(Uuid::from_u128(1)),
+                seq,
+            },
+            row: RowKey::new("household", Uuid::from_u128(2)),
+            field: "phone".into(),
+            op: Op::Set {
+                value: value.into(),
+            },
+            parents: Vec::new(),
+            covers: Vec::new(),
+            author: UserId(Uuid::from_u128(3)),
+            hlc: Hlc::default(),
+        }
+    }
+
+    #[test]
+    fn sequence_numbers_out_of_range_are_refused() {
+        let device = DeviceId(Uuid::from_u128(1));
+        for seq in [0, MAX_SEQ + 1, u64::MAX] {
+            let e = PushRequest::new(device, vec![change(1, 1), change(seq, 1)])
+                .verify()
+                .unwrap_err();
+            assert_eq!(e.code(), "seq_out_of_range");
+        }
+        assert!(PushRequest::new(device, vec![change(MAX_SEQ, 1)])
+            .verify()
+            .is_ok());
+        let mut pull = PullRequest::new(MAX_SEQ + 1, 10);
+        assert_eq!(pull.verify().unwrap_err().code(), "cursor_out_of_range");
+        pull.cursor = MAX_SEQ;
+        assert!(pull.verify().is_ok());
+    }
+
+    #[test]
+    fn one_version_id_with_two_contents_is_refused() {
+        let device = DeviceId(Uuid::from_u128(1));
+        let e = PushRequest::new(device, vec![change(1, 1), change(1, 2)])
+            .verify()
+            .unwrap_err();
+        assert_eq!(e.code(), "version_reused");
+        assert!(
+            PushRequest::new(device, vec![change(1, 1), change(1, 1)])
+                .verify()
+                .is_ok(),
+            "the same content twice is a harmless repeat"
+        );
+    }
+
+    #[test]
+    fn protocol_1_devices_read_new_refusal_codes_as_malformed() {
+        for code in RefusalCode::ALL {
+            let old = code.for_protocol(1);
+            let text = serde_json::to_value(old).unwrap();
+            assert!(
+                [
+                    "out_of_scope",
+                    "invalid_transition",
+                    "stale_transition",
+                    "wrong_op",
+                    "malformed"
+                ]
+                .contains(&text.as_str().unwrap()),
+                "{code:?}"
+            );
+            assert_eq!(code.for_protocol(2), code);
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }
     }
 }
