@@ -175,16 +175,19 @@ pub fn field(table_name: &str, field_name: &str) -> Option<&'static Field> {
 }
 
 /// The merge rules of every synced field, for the engine.
-pub fn schema() -> Schema {
-    let mut s = Schema::new();
-    for t in TABLES {
-        for f in t.fields {
-            if f.rule != FieldRule::Register {
-                s = s.with(t.name, f.name, f.rule);
+pub fn schema() -> &'static Schema {
+    static SCHEMA: std::sync::OnceLock<Schema> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let mut s = Schema::new();
+        for t in TABLES {
+            for f in t.fields {
+                if f.rule != FieldRule::Register {
+                    s = s.with(t.name, f.name, f.rule);
+                }
             }
         }
-    }
-    s
+        s
+    })
 }
 
 /// The Chinese label of a field; the row's existence is 记录是否保留. Unknown fields get a

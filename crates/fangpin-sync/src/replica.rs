@@ -787,6 +787,12 @@ impl Writer {
     }
 }
 
+/// The merge rules of the crate's own tests.
+#[cfg(test)]
+pub(crate) fn test_schema() -> Schema {
+    Schema::new().with("ledger_item", "status", FieldRule::Status)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -802,7 +808,7 @@ mod tests {
 
     #[test]
     fn an_old_status_beside_its_successor_does_not_skip_the_state_machine() {
-        let mut r = Replica::new(Schema::fangpin());
+        let mut r = Replica::new(test_schema());
         let mut w = writer(1);
         let row = RowKey::new("ledger_item", Uuid::from_u128(9));
         w.create(&mut r, &row, &[], 1);

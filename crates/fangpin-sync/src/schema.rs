@@ -18,6 +18,7 @@ pub enum FieldRule {
 }
 
 /// The merge rules of the synced tables; every field not named is a [`FieldRule::Register`].
+/// fangpin's own rules are declared in the record catalogue (`fangpin_catalogue::schema`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schema {
     rules: BTreeMap<(String, String), FieldRule>,
@@ -46,14 +47,5 @@ impl Schema {
             .iter()
             .find(|((t, f), _)| t == table && f == field)
             .map_or(FieldRule::Register, |(_, r)| *r)
-    }
-
-    /// The schema of fangpin's synced tables.
-    pub fn fangpin() -> Self {
-        Self::new()
-            .with("ledger_item", "status", FieldRule::Status)
-            .with("household", "visit_notes", FieldRule::AppendLog)
-            .with("ledger_item", "progress_notes", FieldRule::AppendLog)
-            .with("procedure", "steps", FieldRule::AppendLog)
     }
 }

@@ -28,7 +28,7 @@ fn sync_all(replicas: &mut [&mut Replica]) {
 
 /// Two tablets start from the same synced household.
 fn two_tablets() -> (Replica, Writer, Replica, Writer) {
-    let mut a = Replica::new(Schema::fangpin());
+    let mut a = Replica::new(super::test_schema());
     let mut wa = dev(1);
     wa.create(
         &mut a,
@@ -39,7 +39,7 @@ fn two_tablets() -> (Replica, Writer, Replica, Writer) {
         ],
         1_000,
     );
-    let mut b = Replica::new(Schema::fangpin());
+    let mut b = Replica::new(super::test_schema());
     for c in a.changes() {
         b.apply(&c);
     }
@@ -104,7 +104,7 @@ fn same_field_different_values_is_a_conflict_with_the_same_winner_everywhere() {
     assert_eq!(a.state_hash(), b.state_hash());
 
     // A supervisor resolves on a third replica; the resolution names both heads.
-    let mut s = Replica::new(Schema::fangpin());
+    let mut s = Replica::new(super::test_schema());
     sync_all(&mut [&mut a, &mut b, &mut s]);
     let mut ws = dev(9);
     let r = ws
@@ -176,7 +176,7 @@ fn ledger() -> RowKey {
 }
 
 fn two_tablets_with_ledger(at: LedgerStatus) -> (Replica, Writer, Replica, Writer) {
-    let mut a = Replica::new(Schema::fangpin());
+    let mut a = Replica::new(super::test_schema());
     let mut wa = dev(1);
     let l = ledger();
     wa.create(&mut a, &l, &[("description", json!("危房未改造"))], 1_000);
@@ -196,7 +196,7 @@ fn two_tablets_with_ledger(at: LedgerStatus) -> (Replica, Writer, Replica, Write
     for (t, st) in (1_001..).zip(path) {
         wa.transition(&mut a, &l, "status", st, t).unwrap();
     }
-    let mut b = Replica::new(Schema::fangpin());
+    let mut b = Replica::new(super::test_schema());
     for c in a.changes() {
         b.apply(&c);
     }
@@ -359,8 +359,8 @@ fn applying_twice_changes_nothing_and_order_does_not_matter() {
         wb.set(&mut b, &h, "phone", json!("3"), 2_000).unwrap(),
     ];
     let base: Vec<Change> = b.changes();
-    let mut forward = Replica::new(Schema::fangpin());
-    let mut backward = Replica::new(Schema::fangpin());
+    let mut forward = Replica::new(super::test_schema());
+    let mut backward = Replica::new(super::test_schema());
     for c in base.iter().chain(&log) {
         forward.apply(c);
         forward.apply(c);
@@ -421,7 +421,7 @@ fn compaction_drops_only_acknowledged_non_heads_and_keeps_convergence() {
 
 #[test]
 fn duplicate_people_are_reported_not_merged() {
-    let mut r = Replica::new(Schema::fangpin());
+    let mut r = Replica::new(super::test_schema());
     let mut w = dev(1);
     let h1 = RowKey::new("household", Uuid::from_u128(1));
     let h2 = RowKey::new("household", Uuid::from_u128(2));

@@ -75,7 +75,7 @@ impl World {
     pub fn new(n: usize, skews: &[u64]) -> Self {
         let mut nodes: Vec<Node> = (0..n)
             .map(|i| Node {
-                replica: Replica::new(Schema::fangpin()),
+                replica: Replica::new(super::test_schema()),
                 writer: Writer::new(
                     DeviceId(Uuid::from_u128(i as u128 + 1)),
                     UserId(Uuid::from_u128(1000 + i as u128)),
