@@ -1,0 +1,112 @@
+//! Conflicts: listing and resolving them, and a conflict as the sync screen shows it.
+
+use fangpin_sync::{Conflict, LedgerStatus, RowKey, ALIVE};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{now_ms, AppError, ConflictView, FieldApp, HeadView};
+
+impl FieldApp {
+    /// Open conflicts on this device.
+    pub fn conflicts(&self) -> Result<Vec<ConflictView>, AppError> {
+        Ok(self
+            .store()?
+            .conflicts(500)?
+            .iter()
+            .map(|c| conflict_view(c, self.me()))
+            .collect())
+    }
+
+    /// Resolves a conflict by keeping `value` (for a ledger status, a status object; for a
+    /// deleted row, `true` keeps it and `false` confirms the deletion).
+    pub fn resolve_conflict(
+        &mut self,
+        table: &str,
+        row_id: Uuid,
+        field: &str,
+        value: Value,
+    ) -> Result<(), AppError> {
+        let key = RowKey::new(table, row_id);
+        let store = self.store_mut()?;
+        let now = now_ms();
+        if field == ALIVE {
+            match value.as_bool() {
+                Some(true) => store.restore(&key, now).map(drop)?,
+                Some(false) => store.delete(&key, now).map(drop)?,
+                None => {
+                    return Err(AppError::new(
+                        "bad_value",
+                        "$alive takes true or false",
+                        "请选择保留或删除。",
+                    ))
+                }
+            }
+        } else if field == "status" {
+            let s: LedgerStatus = serde_json::from_value(value)
+                .map_err(|e| AppError::new("bad_value", e.to_string(), "状态无效。"))?;
+            store.resolve_status(&key, field, s, now)?;
+        } else {
+            store.save(&key, &[(field, value)], now)?;
+        }
+        Ok(())
+    }
+}
+
+fn label_zh(field: &str) -> String {
+    let known = [
+        ("phone", "联系电话"),
+        ("head_name", "户主姓名"),
+        ("address", "住址"),
+        ("group", "组"),
+        ("house_safety", "住房安全等级"),
+        ("drinking_water", "饮水安全"),
+        ("household_type", "户类型"),
+        ("monitoring_type", "监测对象类型"),
+        ("name", "姓名"),
+        ("id_number", "身份证号"),
+        ("health", "健康状况"),
+        ("wage_fen", "工资性收入"),
+        ("business_fen", "生产经营性收入"),
+        ("property_fen", "财产性收入"),
+        ("transfer_fen", "转移性收入"),
+        ("business_spending_fen", "生产经营性支出"),
+        ("medical_out_of_pocket_fen", "合规自付医疗支出"),
+        ("status", "整改状态"),
+        ("$alive", "记录是否保留"),
+    ];
+    known
+        .iter()
+        .find(|(k, _)| *k == field)
+        .map_or_else(|| field.to_owned(), |(_, v)| (*v).to_owned())
+}
+
+pub(super) fn conflict_view(c: &Conflict, me: Option<(Uuid, Uuid)>) -> ConflictView {
+    let winner = c
+        .heads
+        .iter()
+        .find(|h| h.version == c.winner)
+        .map(|h| h.value.clone())
+        .unwrap_or(Value::Null);
+    ConflictView {
+        table: c.row.table.clone(),
+        row_id: c.row.id,
+        field: c.field.clone(),
+        label_zh: label_zh(&c.field),
+        kind: serde_json::to_value(c.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        heads: c
+            .heads
+            .iter()
+            .map(|h| HeadView {
+                value: h.value.clone(),
+                author: h.author.0,
+                mine: me.is_some_and(|(user, _)| user == h.author.0),
+                this_device: me.is_some_and(|(_, device)| device == h.version.device.0),
+                at_ms: h.hlc.wall_ms,
+            })
+            .collect(),
+        winner,
+    }
+}

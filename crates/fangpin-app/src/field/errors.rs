@@ -1,0 +1,98 @@
+//! The errors that reach the screen: [`AppError`] and the form's [`FieldErrorView`], with the
+//! conversions from the store's and the sync client's errors.
+
+use fangpin_client::SyncError;
+use fangpin_domain::FieldErrors;
+use fangpin_store::StoreError;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// An error shown to the user: a stable code, English for logs, Chinese for the screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct AppError {
+    /// Stable code; the UI matches on it, never on the text.
+    pub code: String,
+    /// English, for logs.
+    pub message: String,
+    /// Chinese, for the user.
+    pub message_zh: String,
+    /// The field concerned, as a path like `members[1].id_number`.
+    pub field: Option<String>,
+}
+
+impl AppError {
+    pub(super) fn new(
+        code: &str,
+        message: impl Into<String>,
+        message_zh: impl Into<String>,
+    ) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            message_zh: message_zh.into(),
+            field: None,
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        let zh = match &e {
+            StoreError::WrongPasscode { .. } => "本机密码错误。".to_owned(),
+            StoreError::RetryLater { wait_ms, .. } => {
+                format!("密码错误次数过多，请 {} 秒后再试。", wait_ms.div_ceil(1000))
+            }
+            StoreError::NotFound(_) => "本机尚未登记，请先登记设备。".to_owned(),
+            StoreError::Write(w) if w.code() == "row_deleted" => {
+                "该记录已被删除，请先恢复。".to_owned()
+            }
+            StoreError::Write(w) if w.code() == "invalid_transition" => {
+                "台账状态不能这样变更。".to_owned()
+            }
+            _ => "本机数据出错，请联系管理员。".to_owned(),
+        };
+        AppError::new(e.code(), e.to_string(), zh)
+    }
+}
+
+impl From<SyncError> for AppError {
+    fn from(e: SyncError) -> Self {
+        let zh = match &e {
+            SyncError::Network(_) => "无法连接服务器，请在有信号时再同步；数据已保存在本机。",
+            SyncError::Credential { wipe: true, .. } => "本设备已被停用，本机数据已清除。",
+            SyncError::Credential { .. } => "设备凭证无效或已过期，请重新登记。",
+            SyncError::SignIn { .. } => "用户名或密码错误。",
+            SyncError::Server { .. } => "服务器出错，请稍后再试。",
+            SyncError::Corrupt(_) => "数据传输出错，请稍后再试。",
+            SyncError::Store(_) => "本机数据出错，请联系管理员。",
+        };
+        let code = match &e {
+            SyncError::SignIn { code, .. } if code == "too_many_attempts" => "too_many_attempts",
+            _ => e.code(),
+        };
+        AppError::new(code, e.to_string(), zh)
+    }
+}
+
+/// A field error as the form shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FieldErrorView {
+    /// The field's path, like `members[1].id_number`.
+    pub field: String,
+    /// Stable code.
+    pub code: String,
+    /// Chinese reason, shown beside the field.
+    pub message_zh: String,
+}
+
+pub(super) fn field_errors(errors: &FieldErrors) -> Vec<FieldErrorView> {
+    errors
+        .iter()
+        .map(|e| FieldErrorView {
+            field: e.field.clone(),
+            code: e.code.as_str().to_owned(),
+            message_zh: e.message_zh.clone(),
+        })
+        .collect()
+}

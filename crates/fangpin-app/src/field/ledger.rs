@@ -1,0 +1,202 @@
+//! The problem ledger (问题台账): listing it, adding a problem, moving an item along its
+//! lifecycle, evidence, and the item as the screens show it.
+
+use chrono::NaiveDate;
+use fangpin_store::RowView;
+use fangpin_sync::{LedgerState, LedgerStatus, RowKey};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::{now_ms, str_of, today, AppError, FieldApp, LedgerItemView, NewLedgerItem, StatusView};
+use crate::rows::{HOUSEHOLD, LEDGER_ITEM};
+
+impl FieldApp {
+    /// The ledger, optionally in one state.
+    pub fn ledger(&self, state: Option<&str>) -> Result<Vec<LedgerItemView>, AppError> {
+        let state: Option<LedgerState> = match state {
+            Some(s) => Some(serde_json::from_value(json!(s)).map_err(|_| {
+                AppError::new(
+                    "bad_state",
+                    format!("unknown state {s}"),
+                    "未知的台账状态。",
+                )
+            })?),
+            None => None,
+        };
+        let store = self.store()?;
+        let rows = store.ledger(&self.villages(), state)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let head = match r.household_id {
+                Some(h) => store
+                    .row(&RowKey::new(HOUSEHOLD, h))?
+                    .map(|v| str_of(&v.data, "head_name"))
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            out.push(ledger_view(r, &head));
+        }
+        Ok(out)
+    }
+
+    /// Adds a problem to the ledger for a household, as found (发现).
+    pub fn add_ledger_item(
+        &mut self,
+        household_id: Uuid,
+        item: &NewLedgerItem,
+    ) -> Result<LedgerItemView, AppError> {
+        for (field, value, zh) in [
+            ("description", &item.description, "问题描述"),
+            ("measure", &item.measure, "整改措施"),
+            ("deadline", &item.deadline, "整改时限"),
+        ] {
+            if value.trim().is_empty() {
+                let mut e = AppError::new(
+                    "required",
+                    format!("{field}: required"),
+                    format!("请填写{zh}。"),
+                );
+                e.field = Some(field.into());
+                return Err(e);
+            }
+        }
+        if NaiveDate::parse_from_str(&item.deadline, "%Y-%m-%d").is_err() {
+            let mut e = AppError::new(
+                "bad_date",
+                "deadline: expected YYYY-MM-DD",
+                "整改时限应为日期（年-月-日）。",
+            );
+            e.field = Some("deadline".into());
+            return Err(e);
+        }
+        let store = self.store_mut()?;
+        let household = store
+            .row(&RowKey::new(HOUSEHOLD, household_id))?
+            .ok_or_else(|| {
+                AppError::new(
+                    "not_found",
+                    format!("household {household_id}"),
+                    "未找到该农户。",
+                )
+            })?;
+        let key = RowKey::new(LEDGER_ITEM, Uuid::now_v7());
+        let fields = [
+            ("household_id", json!(household_id.to_string())),
+            (
+                "village_code",
+                household
+                    .data
+                    .get("village_code")
+                    .cloned()
+                    .unwrap_or(Value::Null),
+            ),
+            ("source", json!(item.source)),
+            ("problem_type", json!(item.problem_type)),
+            ("description", json!(item.description)),
+            ("measure", json!(item.measure)),
+            ("responsible_unit", json!(item.responsible_unit)),
+            ("responsible_person", json!(item.responsible_person)),
+            ("deadline", json!(item.deadline)),
+            ("evidence", json!([])),
+        ];
+        store.edit(now_ms(), |e| {
+            e.create(&key, &fields)?;
+            e.transition(&key, "status", LedgerStatus::NEW)
+        })?;
+        let view = store
+            .row(&key)?
+            .ok_or_else(|| AppError::new("not_found", "the new item", "未找到台账。"))?;
+        Ok(ledger_view(&view, &str_of(&household.data, "head_name")))
+    }
+
+    /// Moves a ledger item along its lifecycle.
+    pub fn move_ledger_item(
+        &mut self,
+        id: Uuid,
+        to: StatusView,
+    ) -> Result<LedgerItemView, AppError> {
+        let state: LedgerState = serde_json::from_value(json!(to.state)).map_err(|_| {
+            AppError::new(
+                "bad_state",
+                format!("unknown state {}", to.state),
+                "未知的台账状态。",
+            )
+        })?;
+        let key = RowKey::new(LEDGER_ITEM, id);
+        let store = self.store_mut()?;
+        store.transition(&key, "status", LedgerStatus::new(to.round, state), now_ms())?;
+        let view = store.row(&key)?.ok_or_else(|| {
+            AppError::new("not_found", format!("ledger item {id}"), "未找到台账。")
+        })?;
+        Ok(ledger_view(&view, ""))
+    }
+
+    /// Attaches evidence (photo or signature) to a ledger item.
+    pub fn add_evidence(
+        &mut self,
+        ledger_id: Uuid,
+        sha256: &str,
+    ) -> Result<LedgerItemView, AppError> {
+        let key = RowKey::new(LEDGER_ITEM, ledger_id);
+        let store = self.store_mut()?;
+        let row = store.row(&key)?.ok_or_else(|| {
+            AppError::new(
+                "not_found",
+                format!("ledger item {ledger_id}"),
+                "未找到台账。",
+            )
+        })?;
+        let mut evidence: Vec<Value> = row
+            .data
+            .get("evidence")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if !evidence.iter().any(|v| v == sha256) {
+            evidence.push(json!(sha256));
+        }
+        store.save(&key, &[("evidence", Value::Array(evidence))], now_ms())?;
+        let view = store
+            .row(&key)?
+            .ok_or_else(|| AppError::new("not_found", "ledger item", "未找到台账。"))?;
+        Ok(ledger_view(&view, ""))
+    }
+}
+
+pub(super) fn ledger_view(r: &RowView, head: &str) -> LedgerItemView {
+    let d = &r.data;
+    let status: Option<StatusView> = d.get("status").and_then(|v| {
+        Some(StatusView {
+            round: v.get("round")?.as_u64()? as u32,
+            state: v.get("state")?.as_str()?.to_owned(),
+        })
+    });
+    let deadline = str_of(d, "deadline");
+    let open = status
+        .as_ref()
+        .is_none_or(|s| s.state == "found" || s.state == "in_progress");
+    let overdue =
+        open && NaiveDate::parse_from_str(&deadline, "%Y-%m-%d").is_ok_and(|dl| dl < today());
+    LedgerItemView {
+        id: r.key.id,
+        household_id: r.household_id,
+        head_name: head.to_owned(),
+        problem_type: str_of(d, "problem_type"),
+        description: str_of(d, "description"),
+        measure: str_of(d, "measure"),
+        responsible_unit: str_of(d, "responsible_unit"),
+        responsible_person: str_of(d, "responsible_person"),
+        deadline,
+        status,
+        overdue,
+        evidence: d
+            .get("evidence")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}

@@ -1,0 +1,307 @@
+//! Screening: the live assessment of a form, identity-number checks, saving a form with its
+//! visit, drafts, and the conversions between a stored household and its form.
+
+use fangpin_domain::{assess_valid, HouseholdRecord, IdNumber};
+use fangpin_store::RowView;
+use fangpin_sync::RowKey;
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+use super::errors::field_errors;
+use super::{
+    now_ms, today, AppError, AssessOutcome, FieldApp, FieldErrorView, IdInfo, SaveOutcome,
+    VisitInput,
+};
+use crate::rows::{self, RecordIds, HOUSEHOLD};
+
+impl FieldApp {
+    pub(super) fn assess_record(
+        &self,
+        record: &HouseholdRecord,
+    ) -> Result<Value, Vec<FieldErrorView>> {
+        let valid = record.validate(today()).map_err(|e| field_errors(&e))?;
+        let policy = self
+            .policy
+            .resolve(&valid.area, record.income.current.year)
+            .map_err(|e| {
+                vec![FieldErrorView {
+                    field: "income.current.year".into(),
+                    code: "no_policy".into(),
+                    message_zh: e.message_zh().to_string(),
+                }]
+            })?;
+        let a = assess_valid(&valid, &policy, today());
+        serde_json::to_value(a).map_err(|e| {
+            vec![FieldErrorView {
+                field: String::new(),
+                code: "internal".into(),
+                message_zh: e.to_string(),
+            }]
+        })
+    }
+
+    /// Validates and assesses a form being filled; pure and fast.
+    pub fn assess_form(&self, form: &Value) -> AssessOutcome {
+        match parse_form(form) {
+            Err(errors) => AssessOutcome {
+                assessment: None,
+                errors,
+            },
+            Ok(record) => match self.assess_record(&record) {
+                Ok(a) => AssessOutcome {
+                    assessment: Some(a),
+                    errors: Vec::new(),
+                },
+                Err(errors) => AssessOutcome {
+                    assessment: None,
+                    errors,
+                },
+            },
+        }
+    }
+
+    /// Checks one identity number as it is typed.
+    pub fn check_id_number(&self, raw: &str) -> Result<IdInfo, FieldErrorView> {
+        let today = today();
+        IdNumber::parse(raw, today)
+            .map(|n| IdInfo {
+                normalized: n.as_str().to_owned(),
+                sex: serde_json::to_value(n.sex())
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                birth_date: n.birth_date().to_string(),
+                age: n.age_on(today),
+                masked: n.masked(),
+            })
+            .map_err(|e| FieldErrorView {
+                field: "id_number".into(),
+                code: e.code().as_str().to_owned(),
+                message_zh: e.message_zh(),
+            })
+    }
+
+    /// Saves a screening form: every field that changed, in one transaction, marked as
+    /// screened this campaign, with the visit (note, photos, signature) as a `visit` row when
+    /// one is given. With invalid fields nothing is written and each is reported.
+    pub fn save_form(
+        &mut self,
+        household_id: Option<Uuid>,
+        form: &Value,
+        visit: Option<&VisitInput>,
+    ) -> Result<SaveOutcome, AppError> {
+        let record = match parse_form(form) {
+            Ok(r) => r,
+            Err(errors) => {
+                return Ok(SaveOutcome {
+                    household_id,
+                    saved_fields: 0,
+                    errors,
+                })
+            }
+        };
+        if let Err(e) = record.validate(today()) {
+            return Ok(SaveOutcome {
+                household_id,
+                saved_fields: 0,
+                errors: field_errors(&e),
+            });
+        }
+        let username = self
+            .config
+            .as_ref()
+            .map(|c| c.user.username.clone())
+            .unwrap_or_default();
+        let store = self.store_mut()?;
+        let existing = match household_id {
+            Some(id) => store.household(id)?,
+            None => None,
+        };
+        let ids = ids_for(form, existing.as_ref(), household_id);
+        let mut doc = form.clone();
+        if let Some(o) = doc.as_object_mut() {
+            o.remove("row_ids");
+        }
+        let row_sets = rows::to_rows(&doc, &ids)
+            .map_err(|e| AppError::new("invalid_form", e.to_string(), "表单结构有误。"))?;
+        let alive: std::collections::HashSet<RowKey> = existing
+            .iter()
+            .flat_map(|d| {
+                std::iter::once(&d.household)
+                    .chain(d.members.iter())
+                    .chain(d.income_years.iter())
+            })
+            .filter(|r| r.alive)
+            .map(|r| r.key.clone())
+            .collect();
+        let removed: Vec<RowKey> = existing
+            .iter()
+            .flat_map(|d| d.members.iter().chain(d.income_years.iter()))
+            .filter(|r| r.alive && !row_sets.iter().any(|(k, _)| *k == r.key))
+            .map(|r| r.key.clone())
+            .collect();
+        let today = today().to_string();
+        let village = form["household"]["area"]["code"].clone();
+        let (_, changes) = store.edit(now_ms(), |e| {
+            for (key, mut fields) in row_sets {
+                if key.table == HOUSEHOLD {
+                    fields.push(("screened_on".into(), json!(today)));
+                    fields.push(("screened_by".into(), json!(username)));
+                }
+                let fields: Vec<(&str, Value)> = fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.clone()))
+                    .collect();
+                if alive.contains(&key) {
+                    e.save(&key, &fields)?;
+                } else {
+                    e.create(&key, &fields)?;
+                }
+            }
+            for key in &removed {
+                e.delete(key)?;
+            }
+            if let Some(v) = visit.filter(|v| {
+                !v.note.trim().is_empty() || !v.photos.is_empty() || v.signature.is_some()
+            }) {
+                let row = RowKey::new("visit", Uuid::now_v7());
+                let fields = [
+                    ("household_id", json!(ids.household.to_string())),
+                    ("village_code", village.clone()),
+                    ("visited_on", json!(today)),
+                    ("visitor", json!(username)),
+                    ("note", json!(v.note)),
+                    ("photos", json!(v.photos)),
+                    ("signature", json!(v.signature)),
+                ];
+                e.create(&row, &fields)?;
+            }
+            Ok(())
+        })?;
+        Ok(SaveOutcome {
+            household_id: Some(ids.household),
+            saved_fields: changes.len() as u32,
+            errors: Vec::new(),
+        })
+    }
+
+    /// Keeps a half-filled form.
+    pub fn save_draft(&self, form_id: &str, body: &Value) -> Result<(), AppError> {
+        if form_id.starts_with('$') {
+            return Err(AppError::new(
+                "bad_form_id",
+                "form ids starting with $ are reserved",
+                "表单编号无效。",
+            ));
+        }
+        self.store()?.save_draft(form_id, body, now_ms())?;
+        Ok(())
+    }
+
+    /// A kept form.
+    pub fn load_draft(&self, form_id: &str) -> Result<Option<Value>, AppError> {
+        if form_id.starts_with('$') {
+            return Ok(None);
+        }
+        Ok(self.store()?.draft(form_id)?.map(|d| d.body))
+    }
+
+    /// Forgets a kept form.
+    pub fn discard_draft(&self, form_id: &str) -> Result<(), AppError> {
+        if form_id.starts_with('$') {
+            return Ok(());
+        }
+        self.store()?.discard_draft(form_id)?;
+        Ok(())
+    }
+}
+
+fn maps(rows: &[RowView]) -> Vec<Map<String, Value>> {
+    rows.iter()
+        .filter(|r| r.alive)
+        .map(|r| r.data.clone())
+        .collect()
+}
+
+pub(super) fn record_of(
+    d: &fangpin_store::HouseholdDetail,
+) -> Result<HouseholdRecord, rows::RowsError> {
+    rows::record_from_rows(&d.household.data, &maps(&d.members), &maps(&d.income_years))
+}
+
+/// The form of a stored household, with the row ids the save needs.
+pub(super) fn form_of(d: &fangpin_store::HouseholdDetail) -> Value {
+    let mut members: Vec<&RowView> = d.members.iter().filter(|r| r.alive).collect();
+    members.sort_by_key(|m| {
+        m.data
+            .get("position")
+            .and_then(Value::as_u64)
+            .unwrap_or(u64::MAX)
+    });
+    let incomes: Vec<&RowView> = d.income_years.iter().filter(|r| r.alive).collect();
+    let mut form = rows::from_rows(&d.household.data, &maps(&d.members), &maps(&d.income_years))
+        .unwrap_or(Value::Null);
+    let income_ids: Map<String, Value> = incomes
+        .iter()
+        .filter_map(|r| Some((r.data.get("period")?.as_str()?.to_owned(), json!(r.key.id))))
+        .collect();
+    if let Some(o) = form.as_object_mut() {
+        o.insert(
+            "row_ids".into(),
+            json!({"household": d.household.key.id, "members": members.iter().map(|m| m.key.id).collect::<Vec<_>>(), "income": income_ids}),
+        );
+    }
+    form
+}
+
+/// Row ids for a save: the form's own (`row_ids`), else the stored ones, else new.
+fn ids_for(
+    form: &Value,
+    existing: Option<&fangpin_store::HouseholdDetail>,
+    household_id: Option<Uuid>,
+) -> RecordIds {
+    let n = form["members"].as_array().map_or(0, Vec::len);
+    let parse = |v: &Value| v.as_str().and_then(|s| s.parse::<Uuid>().ok());
+    let members = (0..n)
+        .map(|i| parse(&form["row_ids"]["members"][i]).unwrap_or_else(Uuid::now_v7))
+        .collect();
+    let stored_income = |period: &str| {
+        existing.and_then(|d| {
+            d.income_years
+                .iter()
+                .find(|r| r.alive && r.data.get("period").and_then(Value::as_str) == Some(period))
+                .map(|r| r.key.id)
+        })
+    };
+    let income = ["current", "previous"]
+        .iter()
+        .map(|p| {
+            parse(&form["row_ids"]["income"][p])
+                .or_else(|| stored_income(p))
+                .unwrap_or_else(Uuid::now_v7)
+        })
+        .collect();
+    RecordIds {
+        household: household_id
+            .or_else(|| parse(&form["row_ids"]["household"]))
+            .unwrap_or_else(Uuid::now_v7),
+        members,
+        income,
+    }
+}
+
+/// Parses a form into a household record, naming the field of a shape error.
+fn parse_form(form: &Value) -> Result<HouseholdRecord, Vec<FieldErrorView>> {
+    let mut doc = form.clone();
+    if let Some(o) = doc.as_object_mut() {
+        o.remove("row_ids");
+    }
+    serde_path_to_error::deserialize(doc).map_err(|e| {
+        let field = e.path().to_string();
+        vec![FieldErrorView {
+            field,
+            code: "invalid_value".into(),
+            message_zh: format!("取值无效：{}", e.inner()),
+        }]
+    })
+}

@@ -1,0 +1,212 @@
+//! The device's session: enrolment, unlocking and locking the local data, the passcode,
+//! signing out and wiping, and the enrolment's settings (`config.json`).
+
+use std::path::PathBuf;
+
+use fangpin_client::Client;
+use fangpin_store::{DeviceIdentity, Store};
+use fangpin_sync::{DeviceId, UserId};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{now_ms, AppError, AppStatus, FieldApp, UserInfo};
+
+/// The enrolment, kept in `config.json` beside the local data.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Config {
+    pub(super) server_url: String,
+    pub(super) device_id: Uuid,
+    pub(super) user_id: Uuid,
+    pub(super) user: UserInfo,
+    pub(super) last_sync_ms: Option<u64>,
+}
+
+/// The draft under which the device credential is kept.
+pub(super) const CREDENTIAL_DRAFT: &str = "$device/credential";
+
+impl FieldApp {
+    /// What the app shows first.
+    pub fn status(&self) -> AppStatus {
+        AppStatus {
+            enrolled: self.config.is_some(),
+            unlocked: self.store.is_some(),
+            server_url: self.config.as_ref().map(|c| c.server_url.clone()),
+            user: self.config.as_ref().map(|c| c.user.clone()),
+            device_id: self.config.as_ref().map(|c| c.device_id),
+            user_id: self.config.as_ref().map(|c| c.user_id),
+            pending_changes: self
+                .store
+                .as_ref()
+                .and_then(|s| s.pending_count().ok())
+                .unwrap_or(0),
+            last_sync_ms: self.config.as_ref().and_then(|c| c.last_sync_ms),
+        }
+    }
+
+    pub(super) fn save_config(&self) -> Result<(), AppError> {
+        let Some(c) = &self.config else { return Ok(()) };
+        let tmp = self.dir.join("config.json.tmp");
+        let bytes = serde_json::to_vec_pretty(c)
+            .map_err(|e| AppError::new("io", e.to_string(), "无法保存设置。"))?;
+        std::fs::write(&tmp, bytes)
+            .and_then(|()| std::fs::rename(&tmp, self.dir.join("config.json")))
+            .map_err(|e| AppError::new("io", e.to_string(), "无法保存设置。"))
+    }
+
+    /// Enrols this device with the service (the one moment a signal is needed) and creates the
+    /// encrypted local data, protected by `passcode`.
+    pub async fn enrol(
+        &mut self,
+        server_url: &str,
+        username: &str,
+        password: &str,
+        passcode: &str,
+    ) -> Result<AppStatus, AppError> {
+        if self.config.is_some() {
+            return Err(AppError::new(
+                "already_enrolled",
+                "this device is enrolled already",
+                "本设备已登记。",
+            ));
+        }
+        if passcode.chars().count() < 6 {
+            let mut e = AppError::new(
+                "weak_passcode",
+                "passcode: at least 6 characters",
+                "本机密码至少6位。",
+            );
+            e.field = Some("passcode".into());
+            return Err(e);
+        }
+        let server_url = server_url.trim().trim_end_matches('/').to_owned();
+        if !(server_url.starts_with("http://") || server_url.starts_with("https://")) {
+            let mut e = AppError::new(
+                "bad_url",
+                "server_url: must start with http:// or https://",
+                "服务器地址应以 http:// 或 https:// 开头。",
+            );
+            e.field = Some("server_url".into());
+            return Err(e);
+        }
+        let e = Client::enrol(&server_url, username, password, "平板").await?;
+        let user_id: Uuid = e.user["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_default();
+        let user = UserInfo {
+            username: e.user["username"].as_str().unwrap_or(username).to_owned(),
+            display_name: e.user["display_name"]
+                .as_str()
+                .unwrap_or(username)
+                .to_owned(),
+            role: e.user["role"].as_str().unwrap_or_default().to_owned(),
+            villages: e.user["scope"]["areas"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| AppError::new("io", e.to_string(), "无法创建本机数据目录。"))?;
+        let identity = DeviceIdentity {
+            device: DeviceId(e.device_id),
+            user: UserId(user_id),
+        };
+        let store = Store::init(&self.db_path(), passcode, identity, &self.opts)?;
+        store.save_draft(
+            CREDENTIAL_DRAFT,
+            &json!({"credential": e.credential, "expires_ms": e.expires_ms}),
+            now_ms(),
+        )?;
+        self.store = Some(store);
+        self.passcode = Some(zeroize::Zeroizing::new(passcode.to_owned()));
+        self.config = Some(Config {
+            server_url,
+            device_id: e.device_id,
+            user_id,
+            user,
+            last_sync_ms: None,
+        });
+        self.save_config()?;
+        Ok(self.status())
+    }
+
+    /// Opens the local data with the passcode.
+    pub fn unlock(&mut self, passcode: &str) -> Result<AppStatus, AppError> {
+        if self.config.is_none() {
+            return Err(AppError::new(
+                "not_enrolled",
+                "enrol the device first",
+                "请先登记设备。",
+            ));
+        }
+        if self.store.is_none() {
+            self.store = Some(Store::open(
+                &self.db_path(),
+                passcode,
+                &self.opts,
+                now_ms(),
+            )?);
+            self.passcode = Some(zeroize::Zeroizing::new(passcode.to_owned()));
+        }
+        Ok(self.status())
+    }
+
+    /// Closes the local data (after idle, or on request).
+    pub fn lock(&mut self) -> AppStatus {
+        if let Some(s) = self.store.take() {
+            let _ = s.lock();
+        }
+        self.passcode = None;
+        self.status()
+    }
+
+    /// Changes the passcode; the data is not rewritten.
+    pub fn change_passcode(&mut self, old: &str, new: &str) -> Result<(), AppError> {
+        if new.chars().count() < 6 {
+            let mut e = AppError::new(
+                "weak_passcode",
+                "passcode: at least 6 characters",
+                "本机密码至少6位。",
+            );
+            e.field = Some("new_passcode".into());
+            return Err(e);
+        }
+        Store::change_passcode(&self.db_path(), old, new, &self.opts, now_ms())?;
+        Ok(())
+    }
+
+    /// Signs out: locks, and with `wipe` removes every local file and the enrolment.
+    pub fn sign_out(&mut self, wipe: bool) -> Result<AppStatus, AppError> {
+        self.lock();
+        if wipe {
+            self.wipe()?;
+        }
+        Ok(self.status())
+    }
+
+    pub(super) fn wipe(&mut self) -> Result<(), AppError> {
+        self.store = None;
+        self.config = None;
+        let db = self.db_path();
+        let mut paths = vec![
+            db.clone(),
+            fangpin_store::key_path(&db),
+            self.dir.join("config.json"),
+        ];
+        for suffix in ["-wal", "-shm"] {
+            paths.push(PathBuf::from(format!("{}{suffix}", db.display())));
+        }
+        for p in paths {
+            if p.exists() {
+                std::fs::remove_file(&p)
+                    .map_err(|e| AppError::new("io", e.to_string(), "无法清除本机数据。"))?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,292 @@
+//! The view types that cross into the UI (serde for the Tauri commands, ts-rs for the
+//! TypeScript bindings): what the screens show and what they send.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+use uuid::Uuid;
+
+use super::FieldErrorView;
+
+/// The signed-in user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct UserInfo {
+    /// Sign-in name.
+    pub username: String,
+    /// Name shown.
+    pub display_name: String,
+    /// Role.
+    pub role: String,
+    /// Area codes of the villages (or wider areas) in scope.
+    pub villages: Vec<String>,
+}
+
+/// What the app shows before anything else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AppStatus {
+    /// Whether this device is enrolled.
+    pub enrolled: bool,
+    /// Whether the local data is open.
+    pub unlocked: bool,
+    /// The service address.
+    pub server_url: Option<String>,
+    /// The user.
+    pub user: Option<UserInfo>,
+    /// This device's id.
+    pub device_id: Option<Uuid>,
+    /// The signed-in user's id.
+    pub user_id: Option<Uuid>,
+    /// Changes waiting to be pushed (0 when locked).
+    pub pending_changes: u64,
+    /// When the last sync finished, ms since the epoch.
+    pub last_sync_ms: Option<u64>,
+}
+
+/// A household search.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HouseholdQuery {
+    /// A village code.
+    pub village: Option<String>,
+    /// A group (组).
+    pub group: Option<String>,
+    /// A name, an identity number (full or its last digits), or a 户编号.
+    pub text: Option<String>,
+}
+
+/// A household in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HouseholdListItem {
+    /// The row id.
+    pub id: Uuid,
+    /// 户编号.
+    pub hubianhao: String,
+    /// 户主.
+    pub head_name: String,
+    /// The head's identity number, masked.
+    pub head_id_masked: String,
+    /// Village code.
+    pub village_code: String,
+    /// 组.
+    pub group_name: String,
+    /// Members.
+    pub member_count: u32,
+    /// Screened in this campaign (this year).
+    pub screened: bool,
+    /// The suggested monitoring category, when a rule puts it at risk.
+    pub category: Option<String>,
+    /// Some field is in conflict.
+    pub conflicted: bool,
+}
+
+/// A ledger status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StatusView {
+    /// Round, from 1.
+    pub round: u32,
+    /// found, in_progress, rectified or closed.
+    pub state: String,
+}
+
+/// One problem-ledger item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LedgerItemView {
+    /// The row id.
+    pub id: Uuid,
+    /// The household.
+    pub household_id: Option<Uuid>,
+    /// The household head.
+    pub head_name: String,
+    /// Problem type.
+    pub problem_type: String,
+    /// What was found.
+    pub description: String,
+    /// The measure.
+    pub measure: String,
+    /// Unit responsible.
+    pub responsible_unit: String,
+    /// Person responsible.
+    pub responsible_person: String,
+    /// Deadline, YYYY-MM-DD.
+    pub deadline: String,
+    /// Status.
+    pub status: Option<StatusView>,
+    /// Past the deadline and not rectified.
+    pub overdue: bool,
+    /// Evidence: attachment hashes.
+    pub evidence: Vec<String>,
+}
+
+/// A new problem for the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NewLedgerItem {
+    /// Source: self_check, warning, inspection, audit, petition, assessment, acceptance, survey.
+    pub source: String,
+    /// Problem type.
+    pub problem_type: String,
+    /// What was found.
+    pub description: String,
+    /// The measure.
+    pub measure: String,
+    /// Unit responsible.
+    pub responsible_unit: String,
+    /// Person responsible.
+    pub responsible_person: String,
+    /// Deadline, YYYY-MM-DD.
+    pub deadline: String,
+}
+
+/// One competing value of a conflict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct HeadView {
+    /// The value.
+    pub value: Value,
+    /// Who wrote it (user id).
+    pub author: Uuid,
+    /// Whether this device's user wrote it.
+    pub mine: bool,
+    /// Whether this very device wrote it.
+    pub this_device: bool,
+    /// When, by the writer's clock.
+    pub at_ms: u64,
+}
+
+/// A conflict as the sync screen shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ConflictView {
+    /// The row.
+    pub table: String,
+    /// The row id.
+    pub row_id: Uuid,
+    /// The field.
+    pub field: String,
+    /// The field's name in Chinese.
+    pub label_zh: String,
+    /// value, status or edit_delete.
+    pub kind: String,
+    /// The competing values.
+    pub heads: Vec<HeadView>,
+    /// The value shown until it is resolved.
+    pub winner: Value,
+}
+
+/// One household with everything in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct HouseholdView {
+    /// The row id.
+    pub id: Uuid,
+    /// The household in its JSON form (docs/household-json.md) with `row_ids`.
+    pub form: Value,
+    /// The assessment, when the record is valid.
+    pub assessment: Option<Value>,
+    /// Why it could not be assessed.
+    pub errors: Vec<FieldErrorView>,
+    /// Ledger items.
+    pub ledger: Vec<LedgerItemView>,
+    /// Conflicts.
+    pub conflicts: Vec<ConflictView>,
+    /// Visits, oldest first.
+    pub visits: Vec<Value>,
+}
+
+/// The live assessment of a form being filled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct AssessOutcome {
+    /// The assessment, when every field is valid.
+    pub assessment: Option<Value>,
+    /// Every invalid field, with the reason.
+    pub errors: Vec<FieldErrorView>,
+}
+
+/// What a save did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SaveOutcome {
+    /// The household's row id.
+    pub household_id: Option<Uuid>,
+    /// Field changes written.
+    pub saved_fields: u32,
+    /// Invalid fields: nothing was written.
+    pub errors: Vec<FieldErrorView>,
+}
+
+/// What a cadre records of a visit with the screening form: a note, photos and the head's
+/// signature (attachment hashes from `add_attachment`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VisitInput {
+    /// 走访记录.
+    pub note: String,
+    /// Photo attachments.
+    pub photos: Vec<String>,
+    /// The head's signature, a PNG attachment.
+    pub signature: Option<String>,
+}
+
+/// An attachment to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AttachmentView {
+    /// SHA-256.
+    pub sha256: String,
+    /// Media type.
+    pub mime: String,
+    /// The bytes, base64.
+    pub bytes_base64: String,
+}
+
+/// My tasks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Tasks {
+    /// Households not yet screened this campaign.
+    pub to_visit: Vec<HouseholdListItem>,
+    /// Ledger items due within 7 days or overdue.
+    pub due_ledger: Vec<LedgerItemView>,
+    /// Verification tasks from warnings.
+    pub verification: Vec<Value>,
+    /// Households not yet screened, in all.
+    pub to_visit_count: u32,
+}
+
+/// What a sync did, for the sync screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SyncOutcome {
+    /// Changes accepted by the service.
+    pub pushed: u64,
+    /// Changes pulled.
+    pub pulled: u64,
+    /// Changes refused (kept, with reasons).
+    pub refused: u32,
+    /// Open conflicts now.
+    pub conflicts: u32,
+    /// When it finished.
+    pub finished_ms: u64,
+}
+
+/// A refusal as the sync screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RefusalView {
+    /// Stable code.
+    pub code: String,
+    /// The reason in Chinese.
+    pub reason_zh: String,
+    /// The server's reason in English.
+    pub reason: String,
+    /// The table.
+    pub table: String,
+    /// The row.
+    pub row_id: Uuid,
+    /// The field.
+    pub field: String,
+}
+
+/// What an identity number says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct IdInfo {
+    /// The normalised 18-digit number.
+    pub normalized: String,
+    /// male or female.
+    pub sex: String,
+    /// YYYY-MM-DD.
+    pub birth_date: String,
+    /// Age today.
+    pub age: u32,
+    /// Masked for publication.
+    pub masked: String,
+}
