@@ -1,11 +1,182 @@
 //! The embedded SQLite backend of the fangpin sync service: one file, nothing to install.
 //!
 //! Every accepted change is a row of `changes` under its global sequence number, unique by
-//! (device, device sequence) so a replayed push is a no-op; `registers` holds each field's merge
-//! state (a serialised `fangpin_sync::Register`), `rows` each row's village, `conflicts` the open
-//! conflicts, `quarantine` the refused changes with their reasons. A push is one transaction.
+//! (device, device sequence) so a replayed push is a no-op; the read model keeps every row's
+//! current values in one `rm_` table per synced table (with the record catalogue's search
+//! columns) and every field's heads in `field_state`, updated in the push's transaction;
+//! `conflicts` holds the open conflicts and `quarantine` the refused changes with their
+//! reasons. Every write goes through one writer connection (WAL, `synchronous=FULL`, so an
+//! acknowledged push survives a power cut); sign-ins, credential checks and pulls read on their
+//! own connections beside it. A request past its time limit interrupts its statement and rolls
+//! back, so it never keeps the writer from others. The rules live in `fangpin-server`; this
+//! crate keeps only the SQL, one file per area.
 
+mod accounts;
+mod attachments;
+mod backend;
+mod pull;
+mod push;
+mod readmodel;
 mod schema;
-mod store;
 
-pub use store::SqliteBackend;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use fangpin_server::BackendError;
+use rusqlite::{Connection, InterruptHandle};
+
+pub use schema::VERSION as SCHEMA_VERSION;
+
+type Fut<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, BackendError>> + Send + 'a>>;
+
+/// The SQLite backend. Cheap to clone; all clones share one writer connection, through which
+/// every write goes in turn, and a few read-only connections.
+#[derive(Clone)]
+pub struct SqliteBackend {
+    writer: Arc<Mutex<Connection>>,
+    interrupt: Arc<InterruptHandle>,
+    /// The token of the request running on the writer (0: none).
+    running: Arc<AtomicU64>,
+    tokens: Arc<AtomicU64>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: Arc<AtomicUsize>,
+}
+
+/// How many read-only connections serve pulls, sign-ins and credential checks.
+const READERS: usize = 4;
+
+pub(crate) fn db(e: impl std::fmt::Display) -> BackendError {
+    let text = e.to_string();
+    if text.contains("interrupted") {
+        return BackendError::Cancelled;
+    }
+    BackendError::Database(text)
+}
+
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<String, BackendError> {
+    serde_json::to_string(v).map_err(db)
+}
+
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, BackendError> {
+    serde_json::from_str(s).map_err(db)
+}
+
+pub(crate) fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// Interrupts the writer's statement when the request that started it is dropped before it
+/// finished (its time limit passed), so its transaction rolls back and frees the writer.
+struct Cancel {
+    token: u64,
+    cancelled: Arc<AtomicBool>,
+    running: Arc<AtomicU64>,
+    interrupt: Arc<InterruptHandle>,
+    done: bool,
+}
+
+impl Cancel {
+    /// The request finished: nothing to interrupt.
+    fn disarm(mut self) {
+        self.done = true;
+    }
+}
+
+impl Drop for Cancel {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        self.cancelled.store(true, Ordering::SeqCst);
+        if self.running.load(Ordering::SeqCst) == self.token {
+            self.interrupt.interrupt();
+        }
+    }
+}
+
+impl SqliteBackend {
+    /// Opens (creating and migrating) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, BackendError> {
+        let mut conn = Connection::open(path).map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db)?;
+        schema::migrate(&mut conn)?;
+        push::init_meta(&conn)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let r = Connection::open(path).map_err(db)?;
+            r.busy_timeout(std::time::Duration::from_secs(10))
+                .map_err(db)?;
+            r.pragma_update(None, "query_only", true).map_err(db)?;
+            readers.push(Mutex::new(r));
+        }
+        Ok(Self {
+            interrupt: Arc::new(conn.get_interrupt_handle()),
+            writer: Arc::new(Mutex::new(conn)),
+            running: Arc::new(AtomicU64::new(0)),
+            tokens: Arc::new(AtomicU64::new(1)),
+            readers: Arc::new(readers),
+            next_reader: Arc::new(AtomicUsize::new(0)),
+        })
+    }
+
+    /// Runs `f` on the writer connection on a blocking thread; if the caller stops waiting
+    /// (its time limit), the running statement is interrupted and the transaction rolls back.
+    pub(crate) fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, BackendError> + Send + 'static,
+    ) -> Fut<'_, T> {
+        let writer = self.writer.clone();
+        let token = self.tokens.fetch_add(1, Ordering::Relaxed);
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let running = self.running.clone();
+        let guard = Cancel {
+            token,
+            cancelled: cancelled.clone(),
+            running: running.clone(),
+            interrupt: self.interrupt.clone(),
+            done: false,
+        };
+        Box::pin(async move {
+            let result = tokio::task::spawn_blocking(move || {
+                let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
+                if cancelled.load(Ordering::SeqCst) {
+                    return Err(BackendError::Cancelled);
+                }
+                running.store(token, Ordering::SeqCst);
+                let r = f(&mut conn);
+                running.store(0, Ordering::SeqCst);
+                r
+            })
+            .await
+            .map_err(db);
+            guard.disarm();
+            result?
+        })
+    }
+
+    /// Runs `f` on a read-only connection on a blocking thread: a free one, else the next in
+    /// turn. Reads never wait for the writer (WAL).
+    pub(crate) fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, BackendError> + Send + 'static,
+    ) -> Fut<'_, T> {
+        let readers = self.readers.clone();
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let n = readers.len();
+                let mut conn = (0..n)
+                    .find_map(|i| readers[(start + i) % n].try_lock().ok())
+                    .unwrap_or_else(|| {
+                        readers[start % n].lock().unwrap_or_else(|p| p.into_inner())
+                    });
+                f(&mut conn)
+            })
+            .await
+            .map_err(db)?
+        })
+    }
+}

@@ -1,21 +1,25 @@
 //! The storage the service runs on: one trait, one crate per database.
 //!
 //! A backend stores accounts, devices, every accepted change with its global sequence number,
-//! the register of every field, the row's village, open conflicts, quarantined changes and
-//! attachments. It decides nothing itself: push rules come from [`crate::judge`] and merging
-//! from `fangpin_sync`, so every backend behaves the same (the shared suite in `testkit` checks).
+//! quarantined changes with their reasons, the read model (every row's current values and
+//! every field's heads, with open conflicts), attachments and the service's epoch. It decides
+//! nothing itself: push rules come from [`crate::judge`] and [`crate::plan`], pull rules from
+//! [`crate::pull`], attachment rules from [`crate::attachment`], and the read model from
+//! [`crate::state`], so every backend behaves the same (the shared suite in `testkit` checks).
 
 use std::future::Future;
 
-use fangpin_sync::wire::{PullResponse, PushResponse};
+use fangpin_sync::wire::{PullRequest, PullResponse, PushResponse, SyncState};
 use fangpin_sync::{Change, Conflict, RowKey};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::attachment::Quota;
 use crate::model::{Actor, Device, Scope, StoredDevice, StoredUser, User};
+use crate::state::RowRecord;
 
-/// A storage failure.
+/// A storage failure, or a request the stored state refuses.
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
     /// A unique key is taken (user name, device id).
@@ -27,9 +31,25 @@ pub enum BackendError {
     /// The resolution asked for does not fit the conflict.
     #[error("invalid resolution: {0}")]
     InvalidResolution(String),
-    /// The attachment upload does not fit what was received so far.
-    #[error("attachment: {0}")]
-    Attachment(String),
+    /// An attachment chunk is refused; the code is stable.
+    #[error("attachment: {message}")]
+    Attachment {
+        /// A stable code.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// A version id came again with another content.
+    #[error("{message}")]
+    VersionReused {
+        /// What is wrong.
+        message: String,
+        /// The device's highest sequence number the service holds.
+        stored_through: u64,
+    },
+    /// The request took longer than the service allows and was rolled back.
+    #[error("the request was cancelled after its time limit and rolled back")]
+    Cancelled,
     /// The database failed.
     #[error("database: {0}")]
     Database(String),
@@ -71,31 +91,79 @@ pub enum Resolution {
     },
 }
 
-/// Where an attachment upload stands.
+/// Where an attachment upload stands for the device asking.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AttachmentStatus {
     /// SHA-256, hex.
     pub sha256: String,
-    /// Bytes received so far: the offset of the next chunk.
+    /// Bytes of this device's upload received so far: the offset of the next chunk.
     pub received: u64,
     /// The whole size.
     pub size: u64,
-    /// Whether every byte arrived and the hash matched.
+    /// Whether the service holds every byte, and the hash matched.
     pub complete: bool,
 }
 
-/// Counts per village for the console.
+/// Figures per village for the console, from the read model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct VillageProgress {
     /// The village code.
     pub village: String,
-    /// Households synced.
+    /// Households (alive).
     pub households: u64,
+    /// Households screened this year (`screened_on` on or after `since`).
+    pub screened: u64,
+    /// Households by 户类型: formerly poor (脱贫户).
+    pub formerly_poor: u64,
+    /// Households by 户类型: monitored (监测户).
+    pub monitored: u64,
+    /// Households by 户类型: ordinary (一般农户).
+    pub ordinary: u64,
     /// Open conflicts.
     pub conflicts: u64,
 }
 
-type Fut<'a, T> = std::pin::Pin<Box<dyn Future<Output = Result<T, BackendError>> + Send + 'a>>;
+/// A change the service refused and keeps in quarantine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Quarantined {
+    /// The change.
+    pub change: Change,
+    /// The refusal code.
+    pub code: String,
+    /// Why, in English.
+    pub reason: String,
+    /// The user whose device pushed it.
+    pub user: Uuid,
+    /// When it arrived, ms since the epoch.
+    pub received_ms: i64,
+}
+
+/// What releasing quarantined changes did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReleaseReport {
+    /// Changes judged again.
+    pub judged: u64,
+    /// Of those, accepted now.
+    pub accepted: u64,
+    /// Of those, still refused (each with its new reason).
+    pub still_refused: u64,
+}
+
+/// What comparing the read model with a rebuild from the changes found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RebuildReport {
+    /// Rows replayed.
+    pub rows: u64,
+    /// Changes replayed.
+    pub changes: u64,
+    /// Every difference, one line each (empty: the read model equals the rebuild).
+    pub differences: Vec<String>,
+    /// Whether the rebuilt rows were written.
+    pub replaced: bool,
+}
+
+pub(crate) type Fut<'a, T> =
+    std::pin::Pin<Box<dyn Future<Output = Result<T, BackendError>> + Send + 'a>>;
 
 /// The storage of the service.
 pub trait Backend: Send + Sync + 'static {
@@ -109,6 +177,8 @@ pub trait Backend: Send + Sync + 'static {
     fn users(&self) -> Fut<'_, Vec<User>>;
     /// Replaces a user's role, scope, name and disabled flag.
     fn update_user(&self, user: User) -> Fut<'_, ()>;
+    /// Replaces a user's password hash.
+    fn set_password(&self, id: Uuid, password_hash: String) -> Fut<'_, ()>;
 
     /// Adds a device with the hash of its secret.
     fn create_device(&self, device: Device, secret_hash: String) -> Fut<'_, ()>;
@@ -118,12 +188,28 @@ pub trait Backend: Send + Sync + 'static {
     fn devices(&self, user: Option<Uuid>) -> Fut<'_, Vec<Device>>;
     /// Revokes a device; false when there is no such device.
     fn revoke_device(&self, id: Uuid, at_ms: i64) -> Fut<'_, bool>;
+    /// Gives a device a new secret and expiry (renewal); false when there is no such device.
+    fn renew_device(&self, id: Uuid, secret_hash: String, expires_ms: i64) -> Fut<'_, bool>;
 
-    /// Stores a batch of the actor's device's changes, once each, judging every one.
-    fn push(&self, actor: Actor, changes: Vec<Change>, now_ms: i64) -> Fut<'_, PushResponse>;
-    /// What is new in the actor's scope after `cursor`, at most `limit` changes.
-    fn pull(&self, actor: Actor, cursor: u64, limit: u32) -> Fut<'_, PullResponse>;
-    /// Writes a supervisor's resolution of a conflict as the actor's device; returns the change.
+    /// The service's epoch, the device's acknowledgement and the highest sequence number.
+    fn sync_state(&self, actor: Actor) -> Fut<'_, SyncState>;
+    /// Starts a new epoch (after a restore), based at the highest sequence number held.
+    fn new_epoch(&self) -> Fut<'_, fangpin_sync::wire::Epoch>;
+    /// Stores a batch of the actor's device's changes, once each, judging every one, and
+    /// updates the read model in the same transaction. `protocol` is the device's, for the
+    /// refusal codes it understands.
+    fn push(
+        &self,
+        actor: Actor,
+        protocol: u16,
+        changes: Vec<Change>,
+        now_ms: i64,
+    ) -> Fut<'_, PushResponse>;
+    /// What is new in the actor's scope after the request's cursor, at most `limit` changes and
+    /// about `max_bytes` of them.
+    fn pull(&self, actor: Actor, req: PullRequest, max_bytes: usize) -> Fut<'_, PullResponse>;
+    /// Writes a supervisor's resolution of a conflict as the service's own device; returns
+    /// the change.
     fn resolve(
         &self,
         actor: Actor,
@@ -136,20 +222,41 @@ pub trait Backend: Send + Sync + 'static {
     fn conflicts(&self, scope: Scope) -> Fut<'_, Vec<Conflict>>;
     /// Every accepted version of a field in a scope, oldest first.
     fn history(&self, scope: Scope, row: RowKey, field: String) -> Fut<'_, Vec<AuditEntry>>;
-    /// Households and conflicts per village in a scope.
-    fn progress(&self, scope: Scope) -> Fut<'_, Vec<VillageProgress>>;
+    /// Figures per village in a scope; `since` is the first day counted as screened.
+    fn progress(&self, scope: Scope, since: String) -> Fut<'_, Vec<VillageProgress>>;
+    /// A row's current values from the read model, if it is in the scope.
+    fn row(&self, scope: Scope, row: RowKey) -> Fut<'_, Option<RowRecord>>;
+    /// Refused changes kept in quarantine, of users whose scope overlaps `scope` or of one
+    /// device, newest first, at most `limit`.
+    fn quarantine(
+        &self,
+        scope: Scope,
+        device: Option<Uuid>,
+        limit: u32,
+    ) -> Fut<'_, Vec<Quarantined>>;
+    /// Judges one device's quarantined changes again (after the cause was fixed), in their
+    /// order; accepted ones join the changes and leave the quarantine.
+    fn release_quarantine(&self, device: Uuid, now_ms: i64) -> Fut<'_, ReleaseReport>;
+    /// Compares the read model with a rebuild from the changes; with `replace`, writes the
+    /// rebuild where they differ.
+    fn rebuild(&self, replace: bool) -> Fut<'_, RebuildReport>;
 
-    /// Adds a chunk of an attachment at `offset`; refuses a chunk that does not continue what
-    /// was received.
+    /// Adds a chunk of the actor's device's upload at `offset`.
     fn put_attachment(
         &self,
+        actor: Actor,
         sha256: String,
         size: u64,
         offset: u64,
         bytes: Vec<u8>,
+        quota: Quota,
+        now_ms: i64,
     ) -> Fut<'_, AttachmentStatus>;
-    /// Where an upload stands.
-    fn attachment_status(&self, sha256: String) -> Fut<'_, Option<AttachmentStatus>>;
-    /// A complete attachment's bytes.
-    fn attachment(&self, sha256: String) -> Fut<'_, Option<Vec<u8>>>;
+    /// Where the actor's device's upload stands, or the whole attachment when the service
+    /// holds it and a row in the actor's scope names it.
+    fn attachment_status(&self, actor: Actor, sha256: String) -> Fut<'_, Option<AttachmentStatus>>;
+    /// A complete attachment's bytes, when a row in the scope names it.
+    fn attachment(&self, scope: Scope, sha256: String) -> Fut<'_, Option<Vec<u8>>>;
+    /// Drops unfinished uploads with no chunk since `before_ms`; returns how many.
+    fn expire_uploads(&self, before_ms: i64) -> Fut<'_, u64>;
 }

@@ -21,6 +21,9 @@ pub struct ErrorBody {
     /// How long to wait before trying again, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_ms: Option<i64>,
+    /// With `version_reused`: the device's highest sequence number the service holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_through: Option<u64>,
 }
 
 /// An error answered as JSON.
@@ -42,6 +45,7 @@ impl ApiError {
                 message: message.into(),
                 wipe: false,
                 retry_after_ms: None,
+                stored_through: None,
             },
         }
     }
@@ -70,9 +74,28 @@ impl From<BackendError> for ApiError {
             BackendError::InvalidResolution(m) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_resolution", m)
             }
-            BackendError::Attachment(m) => {
-                ApiError::new(StatusCode::CONFLICT, "attachment_offset", m)
+            BackendError::Attachment { code, message } => {
+                let status = match code {
+                    "attachment_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
+                    "attachment_quota" => StatusCode::INSUFFICIENT_STORAGE,
+                    "chunk_past_end" => StatusCode::BAD_REQUEST,
+                    _ => StatusCode::CONFLICT,
+                };
+                ApiError::new(status, code, message)
             }
+            BackendError::VersionReused {
+                message,
+                stored_through,
+            } => {
+                let mut e = ApiError::new(StatusCode::CONFLICT, "version_reused", message);
+                e.body.stored_through = Some(stored_through);
+                e
+            }
+            BackendError::Cancelled => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "cancelled",
+                "the request took too long and was rolled back: try again",
+            ),
             BackendError::Database(m) => {
                 tracing::error!("database error: {m}");
                 ApiError::new(

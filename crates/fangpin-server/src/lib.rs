@@ -7,6 +7,7 @@
 //! pushed change must pass live in [`judge`], and merging in `fangpin_sync`, so every backend
 //! behaves the same; the `testkit` feature holds the suite every backend runs.
 
+pub mod attachment;
 pub mod auth;
 pub mod backend;
 #[cfg(feature = "testkit")]
@@ -16,6 +17,8 @@ pub mod http;
 pub mod judge;
 pub mod model;
 pub mod plan;
+pub mod pull;
+pub mod state;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 

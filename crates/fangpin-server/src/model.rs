@@ -82,6 +82,17 @@ impl Scope {
         }
     }
 
+    /// Whether two scopes share any area: one's prefix begins the other's.
+    pub fn overlaps(&self, other: &Scope) -> bool {
+        self.areas.iter().filter(|a| !a.is_empty()).any(|a| {
+            other
+                .areas
+                .iter()
+                .filter(|b| !b.is_empty())
+                .any(|b| a.starts_with(b.as_str()) || b.starts_with(a.as_str()))
+        })
+    }
+
     /// Whether a village (12-digit code) is in scope.
     pub fn contains(&self, village: &str) -> bool {
         self.areas

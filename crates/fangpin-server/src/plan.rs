@@ -1,53 +1,42 @@
 //! The push planner: given a batch and the stored state it touches, decide every change
-//! (accept, duplicate, refuse) and compute what to write: new rows, updated registers, and the
-//! open conflicts of each touched row. Pure, so every backend writes the same plan.
+//! (accept, duplicate, refuse) and compute the rows of the read model to write. Pure, so every
+//! backend writes the same plan; a batch costs what its changes touch (each row's current
+//! state and the parents it names), never the rows' history.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use fangpin_catalogue::{self as catalogue, Village, HOUSEHOLD, VILLAGE_CODE};
 use fangpin_sync::wire::Refusal;
 use fangpin_sync::{
-    row_conflicts, Change, Conflict, DeviceId, FieldRule, Hlc, LedgerStatus, Op, Register, RowKey,
-    Schema, UserId, Version, VersionId, ALIVE,
+    Change, DeviceId, FieldRule, Hlc, LedgerStatus, Op, RowKey, UserId, Value, VersionId, ALIVE,
 };
 
 use crate::backend::{BackendError, Resolution};
-use crate::judge::{batch_villages, judge};
-use crate::model::{Actor, Role, Scope};
+use crate::judge::{judge, Facts, Pusher};
+use crate::model::Scope;
+use crate::state::{county_of, RowState, Touched};
 
-/// What the backend knows of a stored row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowInfo {
-    /// Its village.
-    pub village: String,
-    /// How many open conflicts it has.
-    pub conflicts: u32,
-    /// Whether it shows as deleted.
-    pub deleted: bool,
-}
-
-/// The stored state a batch touches, loaded by the backend.
+/// What the backend loads for a batch.
 #[derive(Debug, Clone, Default)]
 pub struct Loaded {
-    /// Ids of the batch already stored (accepted or quarantined).
-    pub stored: HashSet<VersionId>,
-    /// Stored rows of the batch, and the households their `household_id` changes name.
-    pub rows: HashMap<RowKey, RowInfo>,
-    /// Every stored register of every stored row of the batch (the server rebuilds them from
-    /// the accepted changes of the row).
-    pub registers: HashMap<RowKey, BTreeMap<String, Register>>,
+    /// The batch's ids the service already holds (accepted or quarantined), with the JSON it
+    /// stored for each.
+    pub stored: HashMap<VersionId, String>,
+    /// The stored state of the batch's rows and of the households its rows name.
+    pub rows: HashMap<RowKey, RowState>,
+    /// Where each stored version the batch names as a parent or covered version belongs.
+    pub parents: HashMap<VersionId, (RowKey, String)>,
 }
 
-/// The open conflicts of one touched row, to replace what is stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RowConflicts {
-    /// The row.
-    pub row: RowKey,
-    /// Its village.
-    pub village: String,
-    /// Its open conflicts now.
-    pub conflicts: Vec<Conflict>,
-    /// Whether it shows as deleted.
-    pub deleted: bool,
+/// A row of the read model to write.
+#[derive(Debug, Clone)]
+pub struct RowWrite {
+    /// Its state after the batch.
+    pub state: RowState,
+    /// Whether the service had no such row before.
+    pub new: bool,
+    /// What changed.
+    pub touched: Touched,
 }
 
 /// What to write for a batch.
@@ -55,25 +44,34 @@ pub struct RowConflicts {
 pub struct Plan {
     /// Accepted changes with their village, in batch order.
     pub accepted: Vec<(Change, String)>,
-    /// Refused changes with the reason, in batch order.
-    pub refused: Vec<(Change, Refusal)>,
+    /// Refused changes with the reason and the county whose quarantine keeps them.
+    pub refused: Vec<(Change, Refusal, String)>,
     /// How many were already stored.
     pub duplicates: u32,
-    /// Rows the batch creates, with their village.
-    pub new_rows: Vec<(RowKey, String)>,
-    /// Touched rows whose open conflicts or deletion changed, to write.
-    pub conflicts: Vec<RowConflicts>,
+    /// Rows of the read model to write.
+    pub rows: Vec<RowWrite>,
 }
 
-/// The rows whose stored state a batch needs: its rows and the households its child rows name.
+/// Why a batch is refused whole.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// A version id the service holds came again with another content.
+    #[error("version {id} was sent with another content than the service holds (the device's highest stored sequence is {stored_through})")]
+    VersionReused {
+        /// The id.
+        id: VersionId,
+        /// The device's highest sequence number the service holds, for the device to go on from.
+        stored_through: u64,
+    },
+}
+
+/// The rows whose stored state a batch needs: its rows and the households its rows name.
 pub fn rows_to_load(changes: &[Change]) -> Vec<RowKey> {
     let mut out: Vec<RowKey> = changes.iter().map(|c| c.row.clone()).collect();
     for c in changes {
-        if c.field == crate::judge::HOUSEHOLD_ID {
-            if let fangpin_sync::Op::Set { value } = &c.op {
-                if let Some(id) = value.as_str().and_then(|s| s.parse().ok()) {
-                    out.push(RowKey::new(crate::judge::HOUSEHOLD, id));
-                }
+        if let Op::Set { value } = &c.op {
+            if let Some(h) = catalogue::household_of(&c.row.table, &c.field, value) {
+                out.push(RowKey::new(HOUSEHOLD, h));
             }
         }
     }
@@ -82,126 +80,194 @@ pub fn rows_to_load(changes: &[Change]) -> Vec<RowKey> {
     out
 }
 
+/// The versions a batch names (as parents or covered versions) that are not the pushing
+/// device's own: the backend looks up where each belongs.
+pub fn parents_to_load(changes: &[Change], device: DeviceId) -> Vec<VersionId> {
+    let mut out: Vec<VersionId> = changes
+        .iter()
+        .filter(|c| c.parents.len() <= fangpin_sync::wire::MAX_PARENTS)
+        .flat_map(|c| c.parents.iter().chain(c.covers.iter().take(4096)))
+        .filter(|v| v.device != device)
+        .copied()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The villages of households a batch creates, from their `village_code` changes.
+fn batch_villages(changes: &[Change]) -> HashMap<RowKey, String> {
+    let mut out = HashMap::new();
+    for c in changes {
+        if c.row.table == HOUSEHOLD && c.field == VILLAGE_CODE {
+            if let Op::Set { value } = &c.op {
+                if let Some(v) = value
+                    .as_str()
+                    .filter(|v| v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()))
+                {
+                    out.entry(c.row.clone()).or_insert_with(|| v.to_owned());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// For a child row, the field naming its household, and the household a batch's change of
+/// it names.
+fn named_household(c: &Change) -> Option<Option<RowKey>> {
+    let t = catalogue::table(&c.row.table)?;
+    match t.village {
+        Village::Household(f) if f == c.field => Some(match &c.op {
+            Op::Set { value } => value
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .map(|id| RowKey::new(HOUSEHOLD, id)),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// The county whose quarantine keeps a refused change: its row's, else the pusher's first.
+fn quarantine_county(village: Option<&str>, scope: &Scope) -> String {
+    village
+        .or_else(|| scope.areas.first().map(String::as_str))
+        .filter(|v| v.len() >= 6)
+        .map_or_else(|| "000000".to_owned(), |v| county_of(v).to_owned())
+}
+
 /// Decides a batch.
-pub fn plan_push(
-    role: Role,
-    scope: &Scope,
-    schema: &Schema,
-    changes: &[Change],
-    mut loaded: Loaded,
-) -> Plan {
-    let villages = batch_villages(changes, |row| {
-        loaded.rows.get(row).map(|r| r.village.clone())
-    });
+pub fn plan_push(p: &Pusher<'_>, changes: &[Change], loaded: Loaded) -> Result<Plan, PlanError> {
+    let Loaded {
+        stored,
+        rows,
+        mut parents,
+    } = loaded;
+    let created = batch_villages(changes);
+    let mut households: HashMap<&RowKey, RowKey> = HashMap::new();
+    for c in changes {
+        if let Some(Some(h)) = named_household(c) {
+            households.entry(&c.row).or_insert(h);
+        }
+    }
+    let mut states: HashMap<RowKey, (RowState, bool, Touched)> = rows
+        .into_iter()
+        .map(|(k, s)| (k, (s, false, Touched::default())))
+        .collect();
+    let mut order: Vec<RowKey> = Vec::new();
     let mut plan = Plan::default();
     let mut seen: HashSet<VersionId> = HashSet::new();
-    let mut touched: Vec<RowKey> = Vec::new();
     for change in changes {
-        if loaded.stored.contains(&change.id) || !seen.insert(change.id) {
+        if let Some(body) = stored.get(&change.id) {
+            if serde_json::to_string(change).ok().as_deref() != Some(body.as_str()) {
+                return Err(PlanError::VersionReused {
+                    id: change.id,
+                    stored_through: 0,
+                });
+            }
             plan.duplicates += 1;
             continue;
         }
-        let village = loaded
-            .rows
-            .get(&change.row)
-            .map(|r| r.village.clone())
-            .or_else(|| villages.get(&change.row).cloned());
-        let regs = loaded.registers.entry(change.row.clone()).or_default();
-        let verdict = judge(
-            role,
-            scope,
-            schema,
-            change,
-            village.as_deref(),
-            regs.get(&change.field),
-        );
-        match verdict {
-            Err(refusal) => plan.refused.push((change.clone(), refusal)),
+        if !seen.insert(change.id) {
+            plan.duplicates += 1;
+            continue;
+        }
+        let village_of = |key: &RowKey| -> Option<String> {
+            states
+                .get(key)
+                .map(|(s, _, _)| s.record.village.clone())
+                .or_else(|| created.get(key).cloned())
+        };
+        let named = named_household(change);
+        let village = match states.get(&change.row) {
+            Some((s, _, _)) => Some(s.record.village.clone()),
+            None if change.row.table == HOUSEHOLD => created.get(&change.row).cloned(),
+            None => households.get(&change.row).and_then(village_of),
+        };
+        let household_village: Option<Option<String>> =
+            named.map(|h| h.and_then(|h| village_of(&h)));
+        let row_state = states.get(&change.row).map(|(s, _, _)| s);
+        let lookup = |v: &VersionId| parents.get(v).cloned();
+        let facts = Facts {
+            row: row_state,
+            village: village.as_deref(),
+            household_village: household_village.as_ref().map(|v| v.as_deref()),
+            parent: &lookup,
+        };
+        match judge(p, change, &facts) {
+            Err(refusal) => {
+                let county = quarantine_county(village.as_deref(), p.scope);
+                plan.refused.push((change.clone(), refusal, county));
+            }
             Ok(village) => {
-                if !loaded.rows.contains_key(&change.row) {
-                    loaded.rows.insert(
-                        change.row.clone(),
-                        RowInfo {
-                            village: village.clone(),
-                            conflicts: 0,
-                            deleted: false,
-                        },
-                    );
-                    plan.new_rows.push((change.row.clone(), village.clone()));
+                let entry = states.entry(change.row.clone()).or_insert_with(|| {
+                    (
+                        RowState::new(change.row.clone(), village.clone()),
+                        true,
+                        Touched::default(),
+                    )
+                });
+                let t = entry.0.apply([change]);
+                entry.2.fields.extend(t.fields);
+                entry.2.conflicts |= t.conflicts;
+                entry.2.attachments |= t.attachments;
+                if !order.contains(&change.row) {
+                    order.push(change.row.clone());
                 }
-                regs.entry(change.field.clone())
-                    .or_insert_with(|| Register::new(schema.rule(&change.row.table, &change.field)))
-                    .insert(Version::from_change(change));
-                if !touched.contains(&change.row) {
-                    touched.push(change.row.clone());
-                }
+                parents.insert(change.id, (change.row.clone(), change.field.clone()));
                 plan.accepted.push((change.clone(), village));
             }
         }
     }
-    for row in touched {
-        let regs = &loaded.registers[&row];
-        let conflicts = row_conflicts(&row, regs.iter().map(|(f, r)| (f.as_str(), r)));
-        let deleted = regs
-            .get(ALIVE)
-            .and_then(Register::view)
-            .is_some_and(|v| v.value == serde_json::Value::Bool(false));
-        let info = &loaded.rows[&row];
-        // A row that had and has no conflict, and whose deletion did not change, needs no write.
-        if conflicts.is_empty() && info.conflicts == 0 && info.deleted == deleted {
-            continue;
+    for key in order {
+        if let Some((state, new, touched)) = states.remove(&key) {
+            if new || !touched.fields.is_empty() {
+                plan.rows.push(RowWrite {
+                    state,
+                    new,
+                    touched,
+                });
+            }
         }
-        plan.conflicts.push(RowConflicts {
-            row,
-            village: info.village.clone(),
-            conflicts,
-            deleted,
-        });
     }
-    plan
+    Ok(plan)
 }
 
 /// The device's acknowledged sequence after a push: from what was acknowledged before, move
 /// on while the next sequence number is stored.
 pub fn acknowledged_through(before: u64, mut stored: impl FnMut(u64) -> bool) -> u64 {
     let mut through = before;
-    while stored(through + 1) {
+    while through < fangpin_sync::wire::MAX_SEQ && stored(through + 1) {
         through += 1;
     }
     through
 }
 
-/// A supervisor's decision on one conflicted field.
-#[derive(Debug, Clone)]
-pub struct Decision<'a> {
-    /// The row.
-    pub row: &'a RowKey,
-    /// The field.
-    pub field: &'a str,
-    /// What to keep.
-    pub resolution: Resolution,
-}
-
-/// The change that carries a decision, written by the actor's device with sequence `seq` at
-/// `now_ms`: its parents are all the field's heads, and confirming a deletion covers every head
-/// of the row's other fields. `registers` are the row's.
+/// The change that carries a supervisor's decision on a conflict, written by the service's
+/// own device (so it never takes a sequence number a field device may still use) with the
+/// supervisor as author: its parents are all the field's heads, and confirming a deletion
+/// covers every head of the row's other fields.
 pub fn resolution_change(
-    actor: &Actor,
-    schema: &Schema,
-    decision: Decision<'_>,
-    registers: &BTreeMap<String, Register>,
+    author: UserId,
+    device: DeviceId,
     seq: u64,
+    row: &RowState,
+    field: &str,
+    resolution: Resolution,
     now_ms: i64,
 ) -> Result<Change, BackendError> {
-    let Decision {
-        row,
-        field,
-        resolution,
-    } = decision;
-    let register = registers
-        .get(field)
+    let key = &row.record.key;
+    if !row.conflicts.iter().any(|c| c.field == field) {
+        return Err(BackendError::InvalidResolution(format!(
+            "{key}.{} has no open conflict",
+            crate::judge::clip(field, 64)
+        )));
+    }
+    let register = row
+        .register(field)
         .ok_or_else(|| BackendError::NotFound(field.to_owned()))?;
-    let (op, covers) = match (resolution, schema.rule(&row.table, field)) {
+    let (op, covers) = match (resolution, catalogue::schema().rule(&key.table, field)) {
         (Resolution::Value { value }, FieldRule::Register) if field != ALIVE => {
             (Op::Set { value }, Vec::new())
         }
@@ -214,7 +280,7 @@ pub fn resolution_change(
         (Resolution::Row { keep }, _) if field == ALIVE => {
             let mut covers: Vec<VersionId> = Vec::new();
             if !keep {
-                for (f, reg) in registers {
+                for (f, reg) in &row.registers {
                     if f != ALIVE && reg.rule != FieldRule::AppendLog {
                         covers.extend_from_slice(reg.heads());
                     }
@@ -223,107 +289,93 @@ pub fn resolution_change(
             }
             (
                 Op::Set {
-                    value: serde_json::Value::Bool(keep),
+                    value: Value::Bool(keep),
                 },
                 covers,
             )
         }
         _ => {
             return Err(BackendError::InvalidResolution(format!(
-                "that resolution does not fit {field}"
+                "that resolution does not fit {}",
+                crate::judge::clip(field, 64)
             )))
         }
     };
     Ok(Change {
-        id: VersionId {
-            device: DeviceId(actor.device.id),
-            seq,
-        },
-        row: row.clone(),
+        id: VersionId { device, seq },
+        row: key.clone(),
         field: field.to_owned(),
         op,
         parents: register.heads().to_vec(),
         covers,
-        author: UserId(actor.user.id),
+        author,
         hlc: Hlc {
-            wall_ms: now_ms.max(0) as u64,
+            wall_ms: u64::try_from(now_ms).unwrap_or(0),
             counter: 0,
         },
     })
 }
 
+/// A row's stored changes grouped for a rebuild: row by row, each in global order.
+pub type RowChanges = BTreeMap<RowKey, (String, Vec<Change>)>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fangpin_sync::{DeviceId, Replica, UserId, Writer};
+    use crate::model::Role;
+    use fangpin_sync::{Replica, Writer};
     use serde_json::json;
     use uuid::Uuid;
 
     #[test]
-    fn a_batch_is_planned_once_per_change_and_conflicts_follow_the_registers() {
-        let mut r = Replica::new(Schema::fangpin());
+    fn a_batch_is_planned_once_per_change_and_a_reused_id_is_refused() {
+        let schema = catalogue::schema().clone();
+        let mut r = Replica::new(schema);
         let mut w = Writer::new(DeviceId(Uuid::from_u128(1)), UserId(Uuid::from_u128(2)));
         let h = RowKey::new("household", Uuid::from_u128(10));
-        let mut batch = w.create(&mut r, &h, &[("village_code", json!("530325101201"))], 1);
+        let m = RowKey::new("member", Uuid::from_u128(11));
+        let mut batch = w.create(&mut r, &h, &[(VILLAGE_CODE, json!("530325101201"))], 1);
+        batch.extend(w.create(&mut r, &m, &[("household_id", json!(h.id.to_string()))], 1));
         batch.push(batch[0].clone());
         let scope = Scope::new(["530325101"]);
-        let schema = Schema::fangpin();
-        let plan = plan_push(
-            Role::VillageCadre,
-            &scope,
-            &schema,
-            &batch,
-            Loaded::default(),
-        );
-        assert_eq!(plan.accepted.len(), 2);
+        let p = Pusher {
+            role: Role::VillageCadre,
+            scope: &scope,
+            user: w.user,
+            device: w.device,
+            now_ms: 10,
+        };
+        let plan = plan_push(&p, &batch, Loaded::default()).unwrap();
+        assert_eq!(plan.accepted.len(), 4);
         assert_eq!(
             plan.duplicates, 1,
             "a change repeated inside a batch counts once"
         );
-        assert_eq!(plan.new_rows, vec![(h.clone(), "530325101201".to_owned())]);
-        assert!(
-            plan.conflicts.is_empty(),
-            "a new row without conflicts needs no conflict write"
-        );
+        assert_eq!(plan.rows.len(), 2);
+        assert!(plan
+            .rows
+            .iter()
+            .all(|r| r.new && r.state.record.village == "530325101201"));
+        assert_eq!(plan.rows[1].state.record.household_id, Some(h.id));
 
-        // A concurrent write against the stored registers becomes a conflict.
-        let mut other = Writer::new(DeviceId(Uuid::from_u128(3)), UserId(Uuid::from_u128(4)));
-        let mut r2 = Replica::new(Schema::fangpin());
-        for c in &batch[..2] {
-            r2.apply(c);
-        }
-        let mine = w
-            .set(&mut r, &h, "village_code", json!("530325101201"), 2)
-            .unwrap();
-        let theirs = other.set(&mut r2, &h, "phone", json!("1"), 2).unwrap();
-        let theirs2 = w.set(&mut r, &h, "phone", json!("2"), 3).unwrap();
         let mut loaded = Loaded::default();
-        loaded.rows.insert(
-            h.clone(),
-            RowInfo {
-                village: "530325101201".into(),
-                conflicts: 0,
-                deleted: false,
-            },
+        loaded
+            .stored
+            .insert(batch[1].id, serde_json::to_string(&batch[1]).unwrap());
+        let mut again = batch[1].clone();
+        assert_eq!(
+            plan_push(&p, &[again.clone()], loaded.clone())
+                .unwrap()
+                .duplicates,
+            1
         );
-        let regs = loaded.registers.entry(h.clone()).or_default();
-        for c in &batch[..2] {
-            regs.entry(c.field.clone())
-                .or_insert_with(|| Register::new(Default::default()))
-                .insert(Version::from_change(c));
-        }
-        loaded.stored = batch[..2].iter().map(|c| c.id).collect();
-        let plan = plan_push(
-            Role::VillageCadre,
-            &scope,
-            &schema,
-            &[mine, theirs, theirs2],
-            loaded,
-        );
-        assert_eq!(plan.accepted.len(), 3);
-        assert!(plan.new_rows.is_empty());
-        assert_eq!(plan.conflicts[0].conflicts.len(), 1);
-        assert_eq!(plan.conflicts[0].conflicts[0].field, "phone");
+        again.op = Op::Set {
+            value: json!("530325101202"),
+        };
+        assert!(matches!(
+            plan_push(&p, &[again], loaded),
+            Err(PlanError::VersionReused { .. })
+        ));
     }
 
     #[test]

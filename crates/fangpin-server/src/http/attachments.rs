@@ -53,7 +53,7 @@ fn check_hash(sha256: &str) -> Result<(), ApiError> {
 /// Uploads one chunk of an attachment; a cut upload resumes from the status's `received`.
 #[utoipa::path(put, path = "/api/v1/attachments/{sha256}", params(("sha256" = String, Path), ChunkQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"), security(("bearer" = [])),
-    responses((status = 200, body = AttachmentStatus), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    responses((status = 200, body = AttachmentStatus), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 507, body = ErrorBody)))]
 async fn put_attachment(
     State(s): State<AppState>,
     Authed(a): Authed,
@@ -64,28 +64,17 @@ async fn put_attachment(
     need(a.user.role.syncs(), "upload attachments")?;
     check_hash(&sha256)?;
     let Query(q) = q.map_err(|e| ApiError::bad_request("malformed_query", e.body_text()))?;
-    if q.size > s.settings.max_attachment {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "attachment_too_large",
-            format!(
-                "attachments are at most {} bytes",
-                s.settings.max_attachment
-            ),
-        ));
-    }
-    if q.offset
-        .checked_add(bytes.len() as u64)
-        .is_none_or(|end| end > q.size)
-    {
-        return Err(ApiError::bad_request(
-            "chunk_past_end",
-            "the chunk runs past the attachment's size",
-        ));
-    }
     Ok(Json(
         s.backend
-            .put_attachment(sha256, q.size, q.offset, bytes.to_vec())
+            .put_attachment(
+                a,
+                sha256,
+                q.size,
+                q.offset,
+                bytes.to_vec(),
+                s.settings.quota,
+                s.now(),
+            )
             .await?,
     ))
 }
@@ -100,7 +89,7 @@ async fn attachment_status(
 ) -> Result<Json<AttachmentStatus>, ApiError> {
     need(a.user.role.syncs(), "read attachments")?;
     check_hash(&sha256)?;
-    let st = s.backend.attachment_status(sha256).await?;
+    let st = s.backend.attachment_status(a, sha256).await?;
     st.map(Json)
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such attachment"))
 }
@@ -115,7 +104,7 @@ async fn get_attachment(
 ) -> Result<impl IntoResponse, ApiError> {
     need(a.user.role.syncs(), "read attachments")?;
     check_hash(&sha256)?;
-    let bytes = s.backend.attachment(sha256).await?;
+    let bytes = s.backend.attachment(a.user.scope, sha256).await?;
     bytes
         .map(|b| ([(header::CONTENT_TYPE, "application/octet-stream")], b))
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such attachment"))

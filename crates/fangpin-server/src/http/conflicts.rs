@@ -101,5 +101,19 @@ async fn progress(
         a.user.role.supervises() || a.user.role == Role::Office,
         "see progress",
     )?;
-    Ok(Json(s.backend.progress(a.user.scope).await?))
+    let year = chrono_year(s.now());
+    Ok(Json(
+        s.backend
+            .progress(a.user.scope, format!("{year}-01-01"))
+            .await?,
+    ))
+}
+
+/// The calendar year of a time in ms since the epoch, in China's time (UTC+8).
+fn chrono_year(ms: i64) -> i32 {
+    use chrono::Datelike;
+    let Some(china) = chrono::FixedOffset::east_opt(8 * 3600) else {
+        return 1970;
+    };
+    chrono::DateTime::from_timestamp_millis(ms).map_or(1970, |d| d.with_timezone(&china).year())
 }

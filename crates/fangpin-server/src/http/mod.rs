@@ -41,7 +41,7 @@ use accounts::{
 };
 use attachments::{__path_attachment_status, __path_get_attachment, __path_put_attachment};
 use conflicts::{__path_conflicts, __path_history, __path_progress, __path_resolve};
-use sync::{__path_pull, __path_push};
+use sync::{__path_pull, __path_push, __path_sync_state};
 
 /// Settings of the service.
 #[derive(Debug, Clone)]
@@ -50,8 +50,10 @@ pub struct Settings {
     pub device_ttl_ms: i64,
     /// How long a console session lasts, ms.
     pub console_ttl_ms: i64,
-    /// The largest attachment, bytes.
-    pub max_attachment: u64,
+    /// Attachment sizes, quotas and how long unfinished uploads are kept.
+    pub quota: crate::attachment::Quota,
+    /// About the most bytes of changes one pull answer carries.
+    pub max_pull_bytes: usize,
     /// The largest request body, bytes.
     pub max_body: usize,
     /// The longest a request may take.
@@ -63,7 +65,8 @@ impl Default for Settings {
         Self {
             device_ttl_ms: 365 * 24 * 3600 * 1000,
             console_ttl_ms: 12 * 3600 * 1000,
-            max_attachment: 20 * 1024 * 1024,
+            quota: crate::attachment::Quota::default(),
+            max_pull_bytes: crate::pull::MAX_PULL_BYTES,
             max_body: 16 * 1024 * 1024,
             timeout: Duration::from_secs(60),
         }
@@ -98,7 +101,7 @@ impl AppState {
         }
     }
 
-    fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         (self.clock)()
     }
 }
@@ -187,7 +190,7 @@ fn need(ok: bool, what: &str) -> Result<(), ApiError> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "fangpin sync service", description = "Sync, accounts and supervision for 防止返贫监测."),
-    paths(enrol, login, me, push, pull, conflicts, resolve, history, progress, put_attachment, attachment_status, get_attachment, users, create_user, devices, revoke),
+    paths(enrol, login, me, sync_state, push, pull, conflicts, resolve, history, progress, put_attachment, attachment_status, get_attachment, users, create_user, devices, revoke),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

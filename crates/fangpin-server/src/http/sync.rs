@@ -1,11 +1,9 @@
 //! Sync: a device pushes its own changes and pulls what is new in its scope.
 
 use axum::extract::State;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use fangpin_sync::wire::{
-    check_protocol, PullRequest, PullResponse, PushRequest, PushResponse, MAX_BATCH,
-};
+use fangpin_sync::wire::{PullRequest, PullResponse, PushRequest, PushResponse, SyncState};
 
 use super::{need, AppState, Authed, Body};
 use crate::error::{ApiError, ErrorBody};
@@ -13,8 +11,22 @@ use crate::error::{ApiError, ErrorBody};
 /// The sync routes.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/sync/state", get(sync_state))
         .route("/api/v1/sync/push", post(push))
         .route("/api/v1/sync/pull", post(pull))
+}
+
+/// Where the device stands: the service's epoch, the device's acknowledged changes and the
+/// highest sequence number. A device asks before each sync, so after a restored backup it
+/// re-sends what the service lost and pulls again from the new epoch's base.
+#[utoipa::path(get, path = "/api/v1/sync/state", security(("bearer" = [])),
+    responses((status = 200, body = SyncState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn sync_state(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+) -> Result<Json<SyncState>, ApiError> {
+    need(a.user.role.syncs(), "sync")?;
+    Ok(Json(s.backend.sync_state(a).await?))
 }
 
 /// Pushes a batch of the device's own changes.
@@ -32,7 +44,9 @@ async fn push(
     req.verify()
         .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
     let now = s.now();
-    Ok(Json(s.backend.push(a, req.changes, now).await?))
+    Ok(Json(
+        s.backend.push(a, req.protocol, req.changes, now).await?,
+    ))
 }
 
 /// Pulls what is new in the caller's scope.
@@ -44,7 +58,9 @@ async fn pull(
     Body(req): Body<PullRequest>,
 ) -> Result<Json<PullResponse>, ApiError> {
     need(a.user.role.syncs(), "sync")?;
-    check_protocol(req.protocol).map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
-    let limit = req.limit.clamp(1, MAX_BATCH as u32);
-    Ok(Json(s.backend.pull(a, req.cursor, limit).await?))
+    req.verify()
+        .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
+    Ok(Json(
+        s.backend.pull(a, req, s.settings.max_pull_bytes).await?,
+    ))
 }
