@@ -22,7 +22,7 @@ log "end-to-end tests of the field app"
 # One X server for the run, 1280x800 like the target tablet; no window manager or dbus needed.
 xvfb-run -a -s '-screen 0 1280x800x24' \
   env FANGPIN_ROOT="$ROOT" TAURI_DRIVER="$TAURI_DRIVER" \
-  node --test --test-concurrency=1 --test-reporter=spec ui/e2e/
+  node --test --test-concurrency=1 --test-reporter=spec ui/field/e2e/
 
 if [ "${1:-}" = "--update-docs" ]; then
   mkdir -p docs/screenshots

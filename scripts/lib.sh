@@ -60,8 +60,9 @@ e2e_need() {
   export TAURI_DRIVER="$bin"
 }
 
-# ui_build: installs the locked npm packages when package-lock.json changed, then builds
-# ui/dist (type check and Vite), which src-tauri compiles into the binary.
+# ui_build: installs the locked npm packages of the ui/ workspace (shared, field, console) when
+# ui/package-lock.json changed, then type-checks and builds them: ui/field/dist, which src-tauri
+# compiles into the field app, and ui/console/dist, the supervisor console.
 ui_build() {
   field_need
   local stamp="$ROOT/ui/node_modules/.fangpin-lock"
@@ -70,6 +71,6 @@ ui_build() {
     (cd "$ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error)
     cp "$ROOT/ui/package-lock.json" "$stamp"
   fi
-  log "building the UI (ui/dist)"
+  log "building the UI (ui/field/dist, ui/console/dist)"
   (cd "$ROOT/ui" && npm run --silent build >/dev/null)
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints, unit, integration, property and scenario tests, the UI's
-# unit tests (Vitest), and the end-to-end tests of the real field app (scripts/e2e.sh).
+# unit tests (Vitest, in each package of ui/), and the end-to-end tests of the real field app
+# (scripts/e2e.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 base_need
@@ -8,10 +9,10 @@ apt_need postgresql
 field_need
 e2e_need
 
-# The UI first: src-tauri compiles ui/dist into the field app.
+# The UI first: src-tauri compiles ui/field/dist into the field app.
 ui_build
-log "UI unit tests (Vitest)"
-(cd ui && npx vitest run)
+log "UI unit tests (Vitest: ui/shared, ui/field, ui/console)"
+(cd ui && npm run --silent test)
 
 log "rustfmt"
 cargo fmt --all -- --check

@@ -1,5 +1,5 @@
-//! The TypeScript types of ui/src/bindings/ are generated from the Rust types that cross the
-//! boundary (ts-rs). This test regenerates them and fails when the committed files differ;
+//! The TypeScript types of ui/shared/src/bindings/ are generated from the Rust types that cross
+//! the boundary (ts-rs). This test regenerates them and fails when the committed files differ;
 //! `FANGPIN_UPDATE_BINDINGS=1 cargo test -p fangpin-field --test bindings` rewrites them.
 
 use std::collections::BTreeMap;
@@ -83,12 +83,12 @@ fn files(dir: &Path) -> BTreeMap<String, String> {
 
 #[test]
 fn typescript_bindings_are_current() {
-    let committed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings");
+    let committed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/shared/src/bindings");
     let fresh = tempfile::tempdir().expect("temp dir");
     export(fresh.path());
     let want = files(fresh.path());
     if std::env::var("FANGPIN_UPDATE_BINDINGS").is_ok_and(|v| v == "1") {
-        std::fs::create_dir_all(&committed).expect("create ui/src/bindings");
+        std::fs::create_dir_all(&committed).expect("create ui/shared/src/bindings");
         for stale in files(&committed).keys().filter(|k| !want.contains_key(*k)) {
             std::fs::remove_file(committed.join(stale)).expect("remove a stale binding");
         }
@@ -107,7 +107,7 @@ fn typescript_bindings_are_current() {
         .collect();
     assert!(
         differ.is_empty(),
-        "ui/src/bindings/ is not what the Rust types generate ({differ:?}); run \
+        "ui/shared/src/bindings/ is not what the Rust types generate ({differ:?}); run \
          FANGPIN_UPDATE_BINDINGS=1 cargo test -p fangpin-field --test bindings"
     );
 }

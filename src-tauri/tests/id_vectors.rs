@@ -1,6 +1,6 @@
-//! The identity-number check in TypeScript (ui/src/lib/idnumber.ts) gives instant feedback; the
-//! authoritative check is fangpin_domain's. Both are tested against the same vectors
-//! (ui/src/lib/id-vectors.json), so they agree.
+//! The identity-number check in TypeScript (ui/shared/src/idnumber.ts) gives instant feedback;
+//! the authoritative check is fangpin_domain's. Both are tested against the same vectors
+//! (ui/shared/src/id-vectors.json), so they agree.
 
 use chrono::NaiveDate;
 use fangpin_domain::IdNumber;
@@ -8,7 +8,10 @@ use serde_json::Value;
 
 #[test]
 fn the_rust_rule_agrees_with_the_shared_vectors() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/lib/id-vectors.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../ui/shared/src/id-vectors.json"
+    );
     let doc: Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("read the vectors"))
             .expect("parse the vectors");

@@ -24,7 +24,7 @@ pub use tables::TABLES;
 pub use vocab::Vocabulary;
 
 /// Where the UI's generated labels module lives, relative to the repository.
-pub const TYPESCRIPT_LABELS: &str = "ui/src/lib/labels.generated.ts";
+pub const TYPESCRIPT_LABELS: &str = "ui/shared/src/labels.generated.ts";
 
 /// The household table: its rows carry their own village code.
 pub const HOUSEHOLD: &str = "household";

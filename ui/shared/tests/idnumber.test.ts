@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import vectors from '../src/lib/id-vectors.json';
-import { ageOn, checkChar, maskId, normalize, parseIdNumber } from '../src/lib/idnumber';
+import vectors from '../src/id-vectors.json';
+import { ageOn, checkChar, maskId, normalize, parseIdNumber } from '../src/idnumber';
 
 describe('identity number (GB 11643, ISO 7064 MOD 11-2)', () => {
   it('accepts the standard example 11010519491231002X', () => {

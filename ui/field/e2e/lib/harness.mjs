@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Session, waitFor } from './webdriver.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const ROOT = process.env.FANGPIN_ROOT ?? path.resolve(here, '../../..');
+export const ROOT = process.env.FANGPIN_ROOT ?? path.resolve(here, '../../../..');
 const TARGET = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target');
 export const FANGPIN = process.env.FANGPIN_BIN ?? path.join(TARGET, 'debug/fangpin');
 export const FIELD_APP = process.env.FANGPIN_FIELD_BIN ?? path.join(TARGET, 'debug/fangpin-field');

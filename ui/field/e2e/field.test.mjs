@@ -266,7 +266,7 @@ test('fill the whole screening form: a bad identity number is shown beside the f
   // 签字确认: a photo as evidence and the head's signature.
   await sectionOf(s, 'sign');
   const photo = path.join(ARTIFACTS, 'evidence.png');
-  fs.copyFileSync(fileURLToPath(new URL('../../src-tauri/icons/128x128.png', import.meta.url)), photo);
+  fs.copyFileSync(fileURLToPath(new URL('../../../src-tauri/icons/128x128.png', import.meta.url)), photo);
   await (await s.find('[data-testid="form-photos"] [data-testid="photo-input"]')).sendKeys(photo);
   await s.waitFor('[data-testid="form-photos"] [data-sha]', { timeoutMs: 10_000 });
   await s.waitFor('[data-testid="signature-canvas"]');

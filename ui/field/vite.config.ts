@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
 
-// The field app: built to ui/dist, which src-tauri compiles into the binary.
+// The field app: built to ui/field/dist, which src-tauri compiles into the binary.
 export default defineConfig({
   plugins: [vue()],
   base: './',

@@ -24,7 +24,7 @@ import type {
   SyncProgressEvent,
   Tasks,
   VisitInput,
-} from './bindings';
+} from '@fangpin/shared/bindings';
 
 /** An error from a command: a stable code, the Chinese message, and the field when there is one. */
 export class ApiError extends Error {

@@ -3,7 +3,7 @@
 // assess_form in Rust; these checks only give feedback before that answer arrives, and they use
 // the same codes and Chinese messages as fangpin_domain.
 
-import { parseIdNumber, todayIso } from './idnumber';
+import { parseIdNumber, todayIso } from '@fangpin/shared/idnumber';
 
 export type WaterLevel = 'met' | 'basically_met' | 'not_met';
 

@@ -3,7 +3,7 @@
 
 import { reactive } from 'vue';
 import { api, ApiError, onSyncProgress } from './api';
-import type { AppStatus, SyncOutcome, SyncProgressEvent } from './bindings';
+import type { AppStatus, SyncOutcome, SyncProgressEvent } from '@fangpin/shared/bindings';
 
 export const IDLE_KEY = 'fangpin.idleMinutes';
 

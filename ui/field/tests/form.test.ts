@@ -12,7 +12,7 @@ import {
   sectionOf,
   yuanToFen,
 } from '../src/lib/form';
-import example from '../../docs/examples/household.json';
+import example from '../../../docs/examples/household.json';
 import type { HouseholdDoc } from '../src/lib/form';
 
 const today = '2026-06-30';
