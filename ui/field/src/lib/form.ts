@@ -287,6 +287,11 @@ export function issuesByField(instant: FieldIssue[], server: FieldIssue[]): Reco
   return { ...out, ...fromInstant };
 }
 
+/** The DOM id of the input of a field path (`household.phone` → `f-household-phone`). */
+export function fieldId(path: string): string {
+  return `f-${path.replace(/[^A-Za-z0-9_]+/g, '-')}`;
+}
+
 /** The form section a field path belongs to, for the section badges. */
 export function sectionOf(field: string): SectionKey {
   if (field.startsWith('members')) return 'members';
