@@ -225,7 +225,12 @@ impl ChangeError {
 
     /// What is wrong, in English, naming the table and field.
     pub fn reason(&self, table_name: &str, field_name: &str) -> String {
-        let clip = |s: &str| s.chars().take(MAX_NAME_BYTES).collect::<String>();
+        let clip = |s: &str| {
+            s.chars()
+                .take(MAX_NAME_BYTES)
+                .map(|c| if c.is_control() { '?' } else { c })
+                .collect::<String>()
+        };
         match self {
             ChangeError::UnknownTable => format!("{} is not a synced table", clip(table_name)),
             ChangeError::UnknownField => format!(
@@ -233,7 +238,9 @@ impl ChangeError {
                 clip(field_name),
                 clip(table_name)
             ),
-            ChangeError::Value(e) => format!("{table_name}.{field_name}: {}", e.reason),
+            ChangeError::Value(e) => {
+                format!("{}.{}: {}", clip(table_name), clip(field_name), e.reason)
+            }
         }
     }
 }

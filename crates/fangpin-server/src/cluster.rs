@@ -169,6 +169,27 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// A cluster shared by the tests of one process: started by the first that asks, stopped
+    /// and removed when the last lease is dropped (a later test starts a fresh one).
+    pub fn shared() -> Result<std::sync::Arc<Cluster>, String> {
+        static SHARED: std::sync::Mutex<std::sync::Weak<Cluster>> =
+            std::sync::Mutex::new(std::sync::Weak::new());
+        let mut slot = SHARED.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = slot.upgrade() {
+            return Ok(c);
+        }
+        let c = std::sync::Arc::new(Cluster::start()?);
+        *slot = std::sync::Arc::downgrade(&c);
+        Ok(c)
+    }
+
+    /// A fresh database with a unique name, and its URL.
+    pub fn fresh_database(&self) -> Result<String, String> {
+        self.database(&format!("t{}", uuid::Uuid::now_v7().simple()))
+    }
+}
+
 impl Drop for Cluster {
     fn drop(&mut self) {
         let _ = self.pg(
