@@ -33,6 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&dir)?;
     let opts = StoreOptions {
         schema_version: Some(SCHEMA_VERSION),
+        unchecked_values: true,
         ..StoreOptions::insecure_for_tests()
     };
     let mut store = Store::init(&path, fill::FIXTURE_PASSCODE, support::identity(7), &opts)?;

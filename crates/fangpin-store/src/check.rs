@@ -3,17 +3,36 @@
 
 use std::collections::{HashMap, HashSet};
 
-use fangpin_sync::{Change, Replica, RowKey, Schema, Version, VersionId};
+use fangpin_sync::{Change, Replica, RowKey, Version, VersionId};
 use rusqlite::types::Value as Sql;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::error::StoreError;
 use crate::key::hex;
-use crate::materialise::{self, TABLES};
+use crate::materialise;
 use crate::store::Store;
 
 impl Store {
+    /// The columns of every synced table's materialised rows, by table: tests compare them
+    /// with the record catalogue.
+    pub fn table_columns(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, std::collections::BTreeSet<String>>, StoreError>
+    {
+        let mut out = std::collections::BTreeMap::new();
+        for t in fangpin_catalogue::tables() {
+            let mut stmt = self
+                .conn
+                .prepare(&format!("PRAGMA table_info({})", t.name))?;
+            let cols = stmt
+                .query_map([], |r| r.get::<_, String>(1))?
+                .collect::<Result<_, _>>()?;
+            out.insert(t.name.to_owned(), cols);
+        }
+        Ok(out)
+    }
+
     /// Checks the database and the store's invariants; returns every problem found (none when
     /// all is well). Reads everything: for tests, diagnostics and after a crash, not for
     /// every open.
@@ -94,7 +113,7 @@ impl Store {
             }
         }
         let with_registers: HashSet<&RowKey> = rows.iter().collect();
-        for t in TABLES {
+        for t in fangpin_catalogue::tables() {
             if self.ctx.cols.of(t.name).is_none() {
                 continue;
             }
@@ -147,7 +166,7 @@ impl Store {
     /// Every stored version, merged into an in-memory replica of the engine: its state hash
     /// is the one the server and other devices compute for the same changes.
     pub fn replica(&self) -> Result<Replica, StoreError> {
-        let mut replica = Replica::new(Schema::fangpin());
+        let mut replica = Replica::new(fangpin_catalogue::schema().clone());
         for (key, field, v) in self.all_versions()? {
             replica.apply(&v.to_change(&key, &field));
         }

@@ -73,6 +73,27 @@ pub enum StoreError {
     /// The file system failed.
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
+    /// The change does not fit the record catalogue (unknown table or field, or a value of
+    /// the wrong type, range or size).
+    #[error("{reason}")]
+    Invalid {
+        /// The table.
+        table: String,
+        /// The field.
+        field: String,
+        /// The catalogue's stable code.
+        code: &'static str,
+        /// What is wrong, in English.
+        reason: String,
+    },
+    /// The user's role may not make this change: resolving a conflict needs a supervisor.
+    #[error("{table}.{field} is in conflict: only a supervisor may resolve it")]
+    NotPermitted {
+        /// The table.
+        table: String,
+        /// The field.
+        field: String,
+    },
 }
 
 impl StoreError {
@@ -94,6 +115,8 @@ impl StoreError {
             StoreError::Corrupt(_) => "corrupt_record",
             StoreError::Sqlite(_) => "database",
             StoreError::Io(_) => "io",
+            StoreError::Invalid { .. } => "invalid_value",
+            StoreError::NotPermitted { .. } => "not_permitted",
         }
     }
 }

@@ -168,3 +168,31 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Keeps the names of areas (village, township, county codes) the service sent, so the
+    /// screens show names, never codes.
+    pub fn set_area_names(&self, names: &[(String, String)]) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("INSERT OR REPLACE INTO area_name (code, name) VALUES (?1, ?2)")?;
+        for (code, name) in names {
+            stmt.execute(rusqlite::params![code, name])?;
+        }
+        Ok(())
+    }
+
+    /// Every kept area name, by code.
+    pub fn area_names(&self) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT code, name FROM area_name")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = std::collections::BTreeMap::new();
+        for r in rows {
+            let (code, name) = r?;
+            out.insert(code, name);
+        }
+        Ok(out)
+    }
+}

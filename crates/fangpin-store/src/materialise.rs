@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use fangpin_catalogue as catalogue;
 use fangpin_sync::replica::row_conflicts;
 use fangpin_sync::{
     Change, DeviceId, Hlc, Op, Register, RowKey, Schema, UserId, Value, Version, VersionId, ALIVE,
@@ -16,112 +17,17 @@ use uuid::Uuid;
 
 use crate::error::StoreError;
 
-/// Where a searchable column's value comes from.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Col {
-    /// A field's value.
-    Field(&'static str),
-    /// A key inside a field's object value.
-    Sub(&'static str, &'static str),
-    /// A text field reversed and upper-cased, so its last characters are an indexed prefix.
-    Reversed(&'static str),
+/// A searchable column of a domain table: its name and the catalogue's column with its field.
+pub(crate) type ColSpec = (&'static str, &'static catalogue::Column, &'static str);
+
+/// The searchable columns of a synced table, as the record catalogue declares them.
+pub(crate) fn catalogue_cols(table: &catalogue::Table) -> Vec<ColSpec> {
+    table.columns().map(|(f, c)| (c.name, c, f.name)).collect()
 }
 
-/// A searchable column: its name and where its value comes from.
-pub(crate) type ColSpec = (&'static str, Col);
-
-/// A domain table: its name and its searchable columns.
-pub(crate) struct TableSpec {
-    pub name: &'static str,
-    pub cols: &'static [(&'static str, Col)],
-}
-
-use Col::{Field, Reversed, Sub};
-
-/// Every synced domain table with a materialised row. Every table also has the columns
-/// `id, alive, household_id, data, conflicted, updated_ms`.
-pub(crate) const TABLES: &[TableSpec] = &[
-    TableSpec {
-        name: "household",
-        cols: &[
-            ("village_code", Field("village_code")),
-            ("group_name", Field("group")),
-            ("hubianhao", Field("hubianhao")),
-            ("head_name", Field("head_name")),
-            ("head_id_number", Field("head_id_number")),
-            ("head_id_rev", Reversed("head_id_number")),
-            ("household_type", Field("household_type")),
-            ("monitoring_type", Field("monitoring_type")),
-        ],
-    },
-    TableSpec {
-        name: "member",
-        cols: &[
-            ("name", Field("name")),
-            ("id_number", Field("id_number")),
-            ("id_rev", Reversed("id_number")),
-            ("relation", Field("relation")),
-        ],
-    },
-    TableSpec {
-        name: "income_year",
-        cols: &[("year", Field("year"))],
-    },
-    TableSpec {
-        name: "indicator",
-        cols: &[
-            ("indicator", Field("indicator")),
-            ("status", Field("status")),
-        ],
-    },
-    TableSpec {
-        name: "risk",
-        cols: &[("risk_type", Field("risk_type"))],
-    },
-    TableSpec {
-        name: "measure",
-        cols: &[("kind", Field("kind")), ("status", Field("status"))],
-    },
-    TableSpec {
-        name: "visit",
-        cols: &[("visited_on", Field("visited_on"))],
-    },
-    TableSpec {
-        name: "ledger_item",
-        cols: &[
-            ("village_code", Field("village_code")),
-            ("status_state", Sub("status", "state")),
-            ("status_round", Sub("status", "round")),
-            ("deadline", Field("deadline")),
-        ],
-    },
-    TableSpec {
-        name: "procedure",
-        cols: &[("kind", Field("kind"))],
-    },
-    TableSpec {
-        name: "warning",
-        cols: &[
-            ("village_code", Field("village_code")),
-            ("kind", Field("kind")),
-            ("state", Field("state")),
-            ("raised_on", Field("raised_on")),
-        ],
-    },
-    TableSpec {
-        name: "verification_task",
-        cols: &[
-            ("village_code", Field("village_code")),
-            ("assignee", Field("assignee")),
-            ("state", Field("state")),
-            ("due_on", Field("due_on")),
-        ],
-    },
-];
-
-/// The spec of a domain table.
-pub(crate) fn spec(table: &str) -> Option<&'static TableSpec> {
-    TABLES.iter().find(|t| t.name == table)
+/// Whether a table has a materialised row table: every synced table of the catalogue.
+pub(crate) fn spec(table: &str) -> Option<&'static catalogue::Table> {
+    catalogue::table(table)
 }
 
 /// For each domain table, the searchable columns present in this database (an older schema
@@ -135,7 +41,7 @@ impl Columns {
     /// Reads which columns the database has.
     pub fn read(conn: &Connection) -> Result<Columns, StoreError> {
         let mut tables = HashMap::new();
-        for t in TABLES {
+        for t in catalogue::tables() {
             let mut stmt = conn.prepare(&format!("PRAGMA table_info({})", t.name))?;
             let present: Vec<String> = stmt
                 .query_map([], |r| r.get::<_, String>(1))?
@@ -143,13 +49,11 @@ impl Columns {
             if present.is_empty() {
                 continue;
             }
-            let cols: Vec<(&'static str, Col)> = t
-                .cols
-                .iter()
-                .filter(|(c, _)| present.iter().any(|p| p == c))
-                .copied()
+            let cols: Vec<ColSpec> = catalogue_cols(t)
+                .into_iter()
+                .filter(|(c, _, _)| present.iter().any(|p| p == c))
                 .collect();
-            let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
+            let names: Vec<&str> = cols.iter().map(|(c, _, _)| *c).collect();
             let mut all = vec![
                 "id",
                 "alive",
@@ -172,7 +76,7 @@ impl Columns {
     }
 
     /// The searchable columns of a table present in this database.
-    pub fn of(&self, table: &str) -> Option<&[(&'static str, Col)]> {
+    pub fn of(&self, table: &str) -> Option<&[ColSpec]> {
         self.tables.get(table).map(|(c, _, _)| c.as_slice())
     }
 
@@ -581,24 +485,26 @@ pub(crate) fn has_version(
         .is_some())
 }
 
-/// A JSON value as an SQL value: text, integer, real, or JSON text for arrays and objects.
-pub(crate) fn sql_value(v: Option<&Value>) -> Sql {
-    match v {
-        None | Some(Value::Null) => Sql::Null,
-        Some(Value::Bool(b)) => Sql::Integer(i64::from(*b)),
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .map(Sql::Integer)
-            .or_else(|| n.as_f64().map(Sql::Real))
-            .unwrap_or(Sql::Null),
-        Some(Value::String(s)) => Sql::Text(s.clone()),
-        Some(other) => Sql::Text(other.to_string()),
-    }
-}
-
-/// A text reversed and upper-cased (identity numbers end in a digit or X).
-pub(crate) fn reversed(s: &str) -> String {
-    s.chars().rev().flat_map(char::to_uppercase).collect()
+/// Removes one stored version of the device's own (an append entry the service refused,
+/// replaced by the same entry sent again).
+pub(crate) fn drop_version(
+    conn: &Connection,
+    key: &RowKey,
+    field: &str,
+    id: &VersionId,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "DELETE FROM version WHERE tbl = (SELECT n FROM name WHERE name = ?1) AND row_id = ?2 \
+         AND field = (SELECT n FROM name WHERE name = ?3) AND device = (SELECT n FROM actor WHERE id = ?4) AND seq = ?5",
+    )?
+    .execute(params![
+        key.table,
+        key.id,
+        field,
+        id.device.0,
+        i64::try_from(id.seq).unwrap_or(i64::MAX)
+    ])?;
+    Ok(())
 }
 
 /// What a row's materialised row holds, computed from its registers.
@@ -613,11 +519,7 @@ pub(crate) struct Materialised {
 }
 
 /// Computes a row's materialised values from its registers.
-pub(crate) fn compute(
-    key: &RowKey,
-    cols: &[(&'static str, Col)],
-    regs: &RowRegisters,
-) -> Materialised {
+pub(crate) fn compute(key: &RowKey, cols: &[ColSpec], regs: &RowRegisters) -> Materialised {
     let mut data = serde_json::Map::new();
     let mut alive = false;
     let mut conflicted = false;
@@ -649,14 +551,11 @@ pub(crate) fn compute(
         Sql::Integer(i64::from(conflicted)),
         Sql::Integer(i64::try_from(updated_ms).unwrap_or(i64::MAX)),
     ];
-    for (_, col) in cols {
-        values.push(match col {
-            Col::Field(f) => sql_value(data.get(*f)),
-            Col::Sub(f, k) => sql_value(data.get(*f).and_then(|v| v.get(*k))),
-            Col::Reversed(f) => data
-                .get(*f)
-                .and_then(Value::as_str)
-                .map_or(Sql::Null, |s| Sql::Text(reversed(s))),
+    for (_, col, field) in cols {
+        values.push(match catalogue::cell(col, data.get(*field)) {
+            catalogue::Cell::Null => Sql::Null,
+            catalogue::Cell::Text(s) => Sql::Text(s),
+            catalogue::Cell::Integer(n) => Sql::Integer(n),
         });
     }
     Materialised {
@@ -794,7 +693,7 @@ pub(crate) fn stored(
         "conflicted",
         "updated_ms",
     ];
-    names.extend(c.iter().map(|(n, _)| *n));
+    names.extend(c.iter().map(|(n, _, _)| *n));
     let sql = format!(
         "SELECT {} FROM {} WHERE id = ?1",
         names.join(", "),
@@ -819,32 +718,8 @@ mod tests {
 
     #[test]
     fn reversing_makes_the_last_digits_a_prefix() {
+        let reversed = catalogue::reversed;
         assert_eq!(reversed("53032519900101123x"), "X32110100991523035");
         assert!(reversed("530325199001011234").starts_with(&reversed("1234")));
-    }
-
-    #[test]
-    fn json_values_map_to_sql_values() {
-        assert_eq!(sql_value(None), Sql::Null);
-        assert_eq!(sql_value(Some(&Value::Bool(true))), Sql::Integer(1));
-        assert_eq!(sql_value(Some(&serde_json::json!(12))), Sql::Integer(12));
-        assert_eq!(
-            sql_value(Some(&serde_json::json!("a"))),
-            Sql::Text("a".into())
-        );
-        assert_eq!(
-            sql_value(Some(&serde_json::json!([1]))),
-            Sql::Text("[1]".into())
-        );
-    }
-
-    #[test]
-    fn every_table_spec_names_distinct_columns() {
-        for t in TABLES {
-            let mut names: Vec<_> = t.cols.iter().map(|(c, _)| *c).collect();
-            names.sort_unstable();
-            names.dedup();
-            assert_eq!(names.len(), t.cols.len(), "{}", t.name);
-        }
     }
 }

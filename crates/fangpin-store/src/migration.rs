@@ -331,6 +331,40 @@ fn v4_versions(tx: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Version 5: the columns the record catalogue added (a household's screening date, a ledger
+/// item's closing date, a visit's village), filled from the rows' values; what the device keeps of the sync
+/// protocol's version 2 (the scope of its last applied pull and the service's epoch); the names
+/// of the areas it shows; changes of a pulled batch it could not apply, with the reason; and
+/// which refusals were answered by sending the row's whole state again.
+const V5: &str = r#"
+ALTER TABLE household ADD COLUMN screened_on TEXT;
+UPDATE household SET screened_on = json_extract(data, '$.screened_on');
+CREATE INDEX household_screened ON household (screened_on);
+ALTER TABLE ledger_item ADD COLUMN closed_on TEXT;
+UPDATE ledger_item SET closed_on = json_extract(data, '$.closed_on');
+ALTER TABLE visit ADD COLUMN village_code TEXT;
+UPDATE visit SET village_code = json_extract(data, '$.village_code');
+ALTER TABLE device ADD COLUMN scope TEXT;
+ALTER TABLE device ADD COLUMN epoch TEXT;
+CREATE TABLE area_name (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE pull_problem (
+    device TEXT NOT NULL,
+    seq TEXT NOT NULL,
+    tbl TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    received_ms INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (device, seq)
+) WITHOUT ROWID;
+ALTER TABLE refusal ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX refusal_row ON refusal (tbl, row_id) WHERE resent = 0;
+"#;
+
 /// Version 2's step: recomputes the household and member rows (for the reversed identity
 /// numbers) from the registers as version 2 stored them, one JSON register per field.
 fn v2_rematerialise(tx: &Connection) -> Result<(), StoreError> {
@@ -394,6 +428,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: V4_BEFORE,
         step: Some(v4_versions),
         after: V4_AFTER,
+    },
+    Migration {
+        sql: V5,
+        step: None,
+        after: "",
     },
 ];
 

@@ -7,8 +7,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::materialise::{self, reversed};
+use crate::materialise;
 use crate::store::Store;
+use fangpin_catalogue::reversed;
 
 /// One synced record as the screens show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]

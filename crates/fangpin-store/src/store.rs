@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use fangpin_sync::is_resolution;
 use fangpin_sync::replica::validate;
 use fangpin_sync::{
     Change, DeviceId, HlcClock, LedgerStatus, Op, Register, RowKey, Schema, UserId, Value,
@@ -39,6 +40,11 @@ pub struct StoreOptions {
     /// Test support: stop migrating at this schema version (fixture generation only).
     #[doc(hidden)]
     pub schema_version: Option<u32>,
+    /// Test support: skip the record catalogue's value checks on writes, for the migration
+    /// fixtures, whose data was written before the catalogue checked values. Tables and
+    /// fields are checked regardless.
+    #[doc(hidden)]
+    pub unchecked_values: bool,
 }
 
 impl StoreOptions {
@@ -78,6 +84,10 @@ pub(crate) struct Ctx {
     pub schema: Schema,
     pub cols: Columns,
     pub identity: DeviceIdentity,
+    /// Whether values are checked against the record catalogue (always, but in fixtures).
+    pub check_values: bool,
+    /// Whether the signed-in user may resolve conflicts (a supervisor).
+    pub may_resolve: bool,
 }
 
 /// The device row: identity, sequence, clock and cursors.
@@ -200,7 +210,7 @@ impl Store {
             ],
         )?;
         file.write(&key_path)?;
-        Self::finish_open(conn, path)
+        Self::finish_open(conn, path, opts)
     }
 
     /// Opens the store at `path` with the user's passcode at time `now_ms` (ms since the
@@ -219,21 +229,34 @@ impl Store {
         let mut conn = connect(path, &key, opts)?;
         drop(key);
         migration::migrate(&mut conn, opts.schema_version.unwrap_or(SCHEMA_VERSION))?;
-        Self::finish_open(conn, path)
+        Self::finish_open(conn, path, opts)
     }
 
-    fn finish_open(conn: Connection, path: &Path) -> Result<Store, StoreError> {
+    fn finish_open(
+        conn: Connection,
+        path: &Path,
+        opts: &StoreOptions,
+    ) -> Result<Store, StoreError> {
         let cols = Columns::read(&conn)?;
         let identity = load_device(&conn)?.identity;
         Ok(Store {
             conn,
             ctx: Ctx {
-                schema: Schema::fangpin(),
+                schema: fangpin_catalogue::schema().clone(),
                 cols,
                 identity,
+                check_values: !opts.unchecked_values,
+                may_resolve: false,
             },
             path: path.to_owned(),
         })
+    }
+
+    /// Says whether the signed-in user may resolve conflicts (a township or county
+    /// supervisor); until then, a write over competing values is refused, as the service
+    /// refuses it.
+    pub fn set_may_resolve(&mut self, may: bool) {
+        self.ctx.may_resolve = may;
     }
 
     /// Re-wraps the database key of the store at `path` under a new passcode; the data is not
@@ -307,6 +330,7 @@ impl Store {
             versions: materialise::Versions::default(),
         };
         let out = f(&mut edit)?;
+        edit.resend_refused()?;
         let Edit { dev, changes, .. } = edit;
         if !changes.is_empty() {
             save_device(&tx, &dev)?;
@@ -334,6 +358,19 @@ impl Store {
         wall_ms: u64,
     ) -> Result<Vec<Change>, StoreError> {
         Ok(self.edit(wall_ms, |e| e.save(row, fields))?.1)
+    }
+
+    /// Resolves a register's conflict with a value (see [`Edit::resolve_value`]).
+    pub fn resolve_value(
+        &mut self,
+        row: &RowKey,
+        field: &str,
+        value: Value,
+        wall_ms: u64,
+    ) -> Result<Change, StoreError> {
+        Ok(self
+            .edit(wall_ms, |e| e.resolve_value(row, field, value))?
+            .0)
     }
 
     /// Deletes a row, covering the heads of its other fields.
@@ -426,6 +463,13 @@ impl RowWrite<'_> {
             .is_some_and(|v| v.value == Value::Bool(true))
     }
 
+    /// Whether the row shows an edit-against-delete conflict.
+    fn edit_delete(&self) -> bool {
+        fangpin_sync::row_conflicts(self.key, self.regs.iter().map(|(f, r)| (f.as_str(), r)))
+            .iter()
+            .any(|c| c.field == ALIVE)
+    }
+
     fn require_alive(&self) -> Result<(), StoreError> {
         if !self.exists() {
             return Err(StoreError::NoSuchRow(self.key.clone()));
@@ -472,7 +516,33 @@ impl Edit<'_> {
             author: self.dev.identity.user,
             hlc: Default::default(),
         };
+        if let Err(e) = fangpin_catalogue::check_change(&change) {
+            let structural = matches!(
+                e,
+                fangpin_catalogue::ChangeError::UnknownTable
+                    | fangpin_catalogue::ChangeError::UnknownField
+            );
+            if structural || self.ctx.check_values {
+                return Err(StoreError::Invalid {
+                    table: w.key.table.clone(),
+                    field: field.to_owned(),
+                    code: e.code(),
+                    reason: e.reason(&w.key.table, field),
+                });
+            }
+        }
         validate(w.reg(field), rule, &change)?;
+        let resolves = is_resolution(w.reg(field), &change)
+            || (field == ALIVE
+                && w.edit_delete()
+                && w.reg(ALIVE)
+                    .is_some_and(|r| r.heads().iter().all(|h| change.parents.contains(h))));
+        if resolves && !self.ctx.may_resolve {
+            return Err(StoreError::NotPermitted {
+                table: w.key.table.clone(),
+                field: field.to_owned(),
+            });
+        }
         change.hlc = self.dev.clock.tick(self.wall_ms);
         self.dev.next_seq += 1;
         let at = match w.regs.binary_search_by(|(n, _)| n.as_str().cmp(field)) {
@@ -588,10 +658,8 @@ impl Edit<'_> {
                 continue;
             }
             let view = w.reg(field).and_then(Register::view);
-            if view
-                .as_ref()
-                .is_some_and(|v| v.conflict.is_none() && &v.value == value)
-            {
+            if view.as_ref().is_some_and(|v| &v.value == value) {
+                // Unchanged (in a conflict: the value shown, which saving does not resolve).
                 continue;
             }
             let op = self.op_for(&w, field, value)?;
@@ -599,6 +667,188 @@ impl Edit<'_> {
             self.add(&mut w, field, op, parents, Vec::new())?;
         }
         self.finish(w)
+    }
+
+    /// Saves fields of a live row edited from a form that began at `base`: for each field,
+    /// the versions it showed then and their value. A field whose value is still the base's
+    /// was not edited and is not written, whatever changed underneath; an edited field is
+    /// written over the base versions, so a value another device wrote meanwhile stays a head
+    /// and the two become a true conflict instead of the edit silently replacing it. Fields
+    /// without a base are saved as by [`Edit::save`].
+    pub fn save_since(
+        &mut self,
+        row: &RowKey,
+        fields: &[(&str, Value)],
+        base: &std::collections::HashMap<String, (Vec<VersionId>, Value)>,
+    ) -> Result<Vec<Change>, StoreError> {
+        let mut plain: Vec<(&str, Value)> = Vec::new();
+        let mut w = self.begin(row)?;
+        w.require_alive()?;
+        for (field, value) in fields {
+            match base.get(*field) {
+                Some((versions, was))
+                    if self.ctx.schema.rule(&row.table, field) == FieldRule::Register =>
+                {
+                    if was == value {
+                        continue;
+                    }
+                    let shown = w.reg(field).and_then(Register::view);
+                    if shown
+                        .as_ref()
+                        .is_some_and(|v| &v.value == value && v.conflict.is_none())
+                    {
+                        continue;
+                    }
+                    let op = self.op_for(&w, field, value)?;
+                    self.add(&mut w, field, op, versions.clone(), Vec::new())?;
+                }
+                _ => plain.push((field, value.clone())),
+            }
+        }
+        let mut made = self.finish(w)?;
+        if !plain.is_empty() {
+            made.extend(self.save(row, &plain)?);
+        }
+        Ok(made)
+    }
+
+    /// Resolves a register's conflict with `value` (one of the competing values, or a
+    /// corrected one): its parents are all the heads. Only a supervisor may.
+    pub fn resolve_value(
+        &mut self,
+        row: &RowKey,
+        field: &str,
+        value: Value,
+    ) -> Result<Change, StoreError> {
+        let mut w = self.begin(row)?;
+        w.require_alive()?;
+        let parents = w.heads(field);
+        self.add(&mut w, field, Op::Set { value }, parents, Vec::new())?;
+        one(self.finish(w)?)
+    }
+
+    /// Writes the whole current state of every row saved in this transaction that the service
+    /// refused before (and, for a household, of its rows the service refused), so that once
+    /// the cause is fixed the service receives the row whole, not only the fields edited
+    /// since: each register's value again over its heads, and each refused entry of an
+    /// append-only field again in place of the local copy the service never took.
+    fn resend_refused(&mut self) -> Result<(), StoreError> {
+        let mut saved: Vec<RowKey> = Vec::new();
+        for c in &self.changes {
+            if !saved.contains(&c.row) {
+                saved.push(c.row.clone());
+            }
+        }
+        if saved.is_empty() {
+            return Ok(());
+        }
+        let mut due: Vec<RowKey> = Vec::new();
+        {
+            let mut own = self.tx.prepare_cached(
+                "SELECT 1 FROM refusal WHERE tbl = ?1 AND row_id = ?2 AND resent = 0 LIMIT 1",
+            )?;
+            for key in &saved {
+                let id = key.id.to_string();
+                if own.exists(params![key.table, id])? && !due.contains(key) {
+                    due.push(key.clone());
+                }
+                if key.table == "household" {
+                    for t in fangpin_catalogue::tables()
+                        .iter()
+                        .filter(|t| t.name != "household")
+                    {
+                        let mut children = self.tx.prepare_cached(&format!(
+                            "SELECT DISTINCT r.row_id FROM refusal r JOIN {0} m ON m.id = r.row_id \
+                             WHERE r.tbl = '{0}' AND r.resent = 0 AND m.household_id = ?1",
+                            t.name
+                        ))?;
+                        let ids = children.query_map([&id], |r| r.get::<_, String>(0))?;
+                        for i in ids {
+                            if let Ok(uuid) = Uuid::parse_str(&i?) {
+                                let k = RowKey::new(t.name, uuid);
+                                if !due.contains(&k) {
+                                    due.push(k);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for key in due {
+            let refused: Vec<u64> = self
+                .tx
+                .prepare_cached("SELECT seq FROM refusal WHERE tbl = ?1 AND row_id = ?2 AND resent = 0 AND device = ?3")?
+                .query_map(params![key.table, key.id.to_string(), self.dev.identity.device.0.to_string()], |r| r.get::<_, i64>(0))?
+                .map(|r| r.map(|s| u64::try_from(s).unwrap_or(0)))
+                .collect::<Result<_, _>>()?;
+            let mut w = self.begin(&key)?;
+            let fields: Vec<(String, Register)> = w.regs.clone();
+            for (field, reg) in fields {
+                match reg.rule {
+                    FieldRule::AppendLog => {
+                        let me = self.dev.identity.device;
+                        let entries: Vec<Version> = reg
+                            .versions()
+                            .iter()
+                            .filter(|v| v.id.device == me && refused.contains(&v.id.seq))
+                            .cloned()
+                            .collect();
+                        for v in entries {
+                            materialise::drop_version(self.tx, &key, &field, &v.id)?;
+                            if let Some(i) = w.regs.iter().position(|(n, _)| *n == field) {
+                                let rule = w.regs[i].1.rule;
+                                let mut kept = Register::new(rule);
+                                for old in w.regs[i].1.versions().iter().filter(|o| o.id != v.id) {
+                                    kept.insert(old.clone());
+                                }
+                                w.regs[i].1 = kept;
+                            }
+                            self.add(
+                                &mut w,
+                                &field,
+                                Op::Append {
+                                    value: v.op.value(),
+                                },
+                                Vec::new(),
+                                Vec::new(),
+                            )?;
+                        }
+                    }
+                    _ => {
+                        let Some(view) = reg.view() else { continue };
+                        if view.conflict.is_some() {
+                            continue;
+                        }
+                        let op = match (&reg.rule, reg.get(&view.winner).map(|v| &v.op)) {
+                            (FieldRule::Status, Some(Op::Transition { from, to })) => {
+                                Op::Transition {
+                                    from: *from,
+                                    to: *to,
+                                }
+                            }
+                            _ => Op::Set {
+                                value: view.value.clone(),
+                            },
+                        };
+                        let parents = reg.heads().to_vec();
+                        // A status is sent again as the transition that reached it; the
+                        // service takes it if its start is what it holds.
+                        if matches!(op, Op::Transition { .. })
+                            && refused.iter().all(|s| *s != view.winner.seq)
+                        {
+                            continue;
+                        }
+                        self.add(&mut w, &field, op, parents, Vec::new())?;
+                    }
+                }
+            }
+            self.finish(w)?;
+            self.tx
+                .prepare_cached("UPDATE refusal SET resent = 1 WHERE tbl = ?1 AND row_id = ?2")?
+                .execute(params![key.table, key.id.to_string()])?;
+        }
+        Ok(())
     }
 
     /// See [`Store::delete`].

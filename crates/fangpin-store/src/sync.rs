@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use fangpin_sync::wire::{PullResponse, PushRequest, PushResponse, Refusal, RefusalCode};
+use fangpin_sync::wire::{
+    PullResponse, PushRequest, PushResponse, Refusal, RefusalCode, SyncState,
+};
 use fangpin_sync::{Change, RowKey, Version, VersionId};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
@@ -197,6 +199,172 @@ impl Store {
         Ok(load_device(&self.conn)?.pull_cursor)
     }
 
+    /// The scope of the last applied pull (the areas the device holds rows of) and the
+    /// service's epoch its cursor belongs to, sent with every pull (protocol 2).
+    pub fn pull_position(&self) -> Result<(Option<Vec<String>>, Option<String>), StoreError> {
+        let (scope, epoch): (Option<String>, Option<String>) =
+            self.conn
+                .query_row("SELECT scope, epoch FROM device WHERE id = 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+        Ok((scope.map(|s| serde_json::from_str(&s)).transpose()?, epoch))
+    }
+
+    /// Takes where the device stands with the service before a sync. From a new epoch (the
+    /// service was restored from a backup) the cursor goes back to the epoch's base, so what
+    /// the service numbered again is pulled again; when the service acknowledges less than
+    /// the device was told, the changes it lost are marked unsent, so the next push sends them
+    /// again. Returns how many changes will be sent again.
+    pub fn reconcile(&mut self, state: &SyncState) -> Result<u64, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut dev = load_device(&tx)?;
+        let epoch: Option<String> =
+            tx.query_row("SELECT epoch FROM device WHERE id = 1", [], |r| r.get(0))?;
+        if epoch.as_deref().is_some_and(|e| e != state.epoch.id) {
+            dev.pull_cursor = dev.pull_cursor.min(state.epoch.base);
+            save_device(&tx, &dev)?;
+        }
+        tx.execute(
+            "UPDATE device SET epoch = ?1 WHERE id = 1",
+            [&state.epoch.id],
+        )?;
+        let mine: i64 = tx.query_row(
+            "SELECT acknowledged_through FROM device WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )?;
+        let mut resend = 0;
+        if state.acknowledged_through < u64::try_from(mine).unwrap_or(0) {
+            resend = tx.execute(
+                "UPDATE change_log SET acknowledged = 0 WHERE seq > ?1 AND acknowledged = 1",
+                [to_i64(state.acknowledged_through)],
+            )? as u64;
+            tx.execute(
+                "UPDATE device SET acknowledged_through = ?1 WHERE id = 1",
+                [to_i64(state.acknowledged_through)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(resend)
+    }
+
+    /// Changes of pulled batches that could not be applied, with the reason.
+    pub fn pull_problems(&self) -> Result<Vec<(RowKey, String, String)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT tbl, row_id, field, reason FROM pull_problem ORDER BY received_ms, device, seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (t, id, f, reason) = r?;
+            out.push((
+                RowKey::new(t, Uuid::parse_str(&id).unwrap_or_default()),
+                f,
+                reason,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Applies a pulled batch; when the batch as a whole cannot be applied (other than a bad
+    /// checksum, which is fetched again), applies its changes one by one, keeps each that
+    /// fails with its reason (see [`Store::pull_problems`]) and moves the cursor past the
+    /// batch, so one bad change never stops this device's sync. Kept changes are tried again
+    /// at every sync ([`Store::retry_pull_problems`]).
+    pub fn apply_pull_or_keep(
+        &mut self,
+        batch: &PullResponse,
+        wall_ms: u64,
+    ) -> Result<PullOutcome, StoreError> {
+        match self.apply_pull(batch, wall_ms) {
+            Ok(out) => Ok(out),
+            Err(e @ (StoreError::Wire(_) | StoreError::Io(_))) => Err(e),
+            Err(_) => {
+                let mut out = PullOutcome::default();
+                for s in &batch.changes {
+                    let one = PullResponse::new(vec![s.clone()], Vec::new(), 0, false);
+                    match self.apply_pull(&one, wall_ms) {
+                        Ok(o) => {
+                            out.new += o.new;
+                            out.duplicates += o.duplicates;
+                            out.rows_touched += o.rows_touched;
+                        }
+                        Err(e) => {
+                            self.keep_problem(s, &e.to_string(), wall_ms)?;
+                        }
+                    }
+                }
+                let rest = PullResponse {
+                    changes: Vec::new(),
+                    checksum: fangpin_sync::wire::checksum([]),
+                    ..batch.clone()
+                };
+                let o = self.apply_pull(&rest, wall_ms)?;
+                out.rows_removed = o.rows_removed;
+                out.cursor = o.cursor;
+                Ok(out)
+            }
+        }
+    }
+
+    fn keep_problem(
+        &self,
+        s: &fangpin_sync::wire::Sequenced,
+        reason: &str,
+        wall_ms: u64,
+    ) -> Result<(), StoreError> {
+        let c = &s.change;
+        self.conn.execute(
+            "INSERT OR REPLACE INTO pull_problem (device, seq, tbl, row_id, field, reason, received_ms, body) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                c.id.device.0.to_string(),
+                c.id.seq.to_string(),
+                c.row.table.chars().take(64).collect::<String>(),
+                c.row.id.to_string(),
+                c.field.chars().take(64).collect::<String>(),
+                reason,
+                to_i64(wall_ms),
+                serde_json::to_string(s)?
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Tries the kept changes of earlier batches again; those that apply now are dropped from
+    /// the problems. Returns how many applied.
+    pub fn retry_pull_problems(&mut self, wall_ms: u64) -> Result<u64, StoreError> {
+        let kept: Vec<(String, String, String)> = self
+            .conn
+            .prepare("SELECT device, seq, body FROM pull_problem")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut applied = 0;
+        for (device, seq, body) in kept {
+            let Ok(s) = serde_json::from_str::<fangpin_sync::wire::Sequenced>(&body) else {
+                continue;
+            };
+            let one = PullResponse::new(vec![s], Vec::new(), 0, false);
+            if self.apply_pull(&one, wall_ms).is_ok() {
+                self.conn.execute(
+                    "DELETE FROM pull_problem WHERE device = ?1 AND seq = ?2",
+                    params![device, seq],
+                )?;
+                applied += 1;
+            }
+        }
+        Ok(applied)
+    }
+
     /// Applies a pulled batch at local wall time `wall_ms`: verifies its checksum, merges every
     /// change with the engine, updates versions, registers, materialised rows and conflicts,
     /// removes the rows that left the user's scope, and saves the cursor, all in one
@@ -268,6 +436,14 @@ impl Store {
             )?;
             for s in &batch.changes {
                 let c = &s.change;
+                if c.id.seq == 0 || c.id.seq > fangpin_sync::wire::MAX_SEQ {
+                    return Err(StoreError::Invalid {
+                        table: c.row.table.chars().take(64).collect(),
+                        field: c.field.chars().take(64).collect(),
+                        code: "seq_out_of_range",
+                        reason: format!("change {} has a sequence number out of range", c.id),
+                    });
+                }
                 // Whether the change is here: the loaded registers of its row say so, and for a
                 // row not loaded yet one probe of the version table's key does, so a repeated
                 // batch costs one probe per change and loads no register.
@@ -347,8 +523,21 @@ impl Store {
                 out.rows_removed += 1;
             }
         }
-        dev.pull_cursor = dev.pull_cursor.max(batch.next_cursor);
+        // A reset restarts the feed (the scope grew): the batch's cursor replaces the old one.
+        dev.pull_cursor = if batch.reset {
+            batch.next_cursor
+        } else {
+            dev.pull_cursor.max(batch.next_cursor)
+        };
         out.cursor = dev.pull_cursor;
+        if let Some(scope) = &batch.scope {
+            tx.prepare_cached("UPDATE device SET scope = ?1 WHERE id = 1")?
+                .execute([serde_json::to_string(scope)?])?;
+        }
+        if let Some(epoch) = &batch.epoch {
+            tx.prepare_cached("UPDATE device SET epoch = ?1 WHERE id = 1")?
+                .execute([&epoch.id])?;
+        }
         if serde_json::to_string(&dev.clock)? != clock_before
             || dev.next_seq != seq_before
             || dev.pull_cursor != cursor_before

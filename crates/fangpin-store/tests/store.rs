@@ -7,6 +7,7 @@ mod store {
     pub mod encryption;
     pub mod fill;
     pub mod migrate;
+    pub mod protocol;
     pub mod pull;
     pub mod support;
     pub mod writes;

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use fangpin_store::{DeviceIdentity, Durability, HouseholdSearch, Store, StoreOptions};
 use fangpin_sync::wire::{PullResponse, Sequenced, MAX_BATCH};
-use fangpin_sync::{Change, DeviceId, Replica, RowKey, Schema, UserId, Value, Writer};
+use fangpin_sync::{Change, DeviceId, Replica, RowKey, UserId, Value, Writer};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -76,7 +76,7 @@ fn form_fields(i: u32, round: u32) -> Vec<(&'static str, Value)> {
 fn pulled_changes() -> (Vec<Change>, Vec<Uuid>) {
     let dev = DeviceId(Uuid::from_u128(0xbe_0001));
     let mut w = Writer::new(dev, UserId(Uuid::from_u128(0xbe_0002)));
-    let mut replica = Replica::new(Schema::fangpin());
+    let mut replica = Replica::new(fangpin_catalogue::schema().clone());
     let mut out = Vec::new();
     let mut ids = Vec::new();
     for i in 0..HOUSEHOLDS {

@@ -35,7 +35,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut store = Store::open(
         &PathBuf::from(db),
         passcode,
-        &StoreOptions::insecure_for_tests(),
+        &StoreOptions {
+            unchecked_values: true,
+            ..StoreOptions::insecure_for_tests()
+        },
         now(),
     )?;
     let mut households: Vec<Uuid> = store

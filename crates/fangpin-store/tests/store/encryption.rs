@@ -93,13 +93,7 @@ fn the_database_and_its_wal_hold_no_plaintext() {
 fn a_wrong_passcode_opens_nothing_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     new_store(dir.path()).lock().unwrap();
-    let err = Store::open(
-        &db_path(dir.path()),
-        "135790",
-        &StoreOptions::insecure_for_tests(),
-        0,
-    )
-    .unwrap_err();
+    let err = Store::open(&db_path(dir.path()), "135790", &options(), 0).unwrap_err();
     assert_eq!(err.code(), "wrong_passcode");
     assert!(matches!(
         err,
@@ -108,21 +102,9 @@ fn a_wrong_passcode_opens_nothing_and_says_so() {
             retry_at_ms: None
         }
     ));
-    let missing = Store::open(
-        &dir.path().join("other.db"),
-        PASSCODE,
-        &StoreOptions::insecure_for_tests(),
-        0,
-    )
-    .unwrap_err();
+    let missing = Store::open(&dir.path().join("other.db"), PASSCODE, &options(), 0).unwrap_err();
     assert_eq!(missing.code(), "store_not_found");
-    let again = Store::init(
-        &db_path(dir.path()),
-        PASSCODE,
-        identity(1),
-        &StoreOptions::insecure_for_tests(),
-    )
-    .unwrap_err();
+    let again = Store::init(&db_path(dir.path()), PASSCODE, identity(1), &options()).unwrap_err();
     assert_eq!(again.code(), "store_exists");
 }
 
@@ -136,7 +118,7 @@ fn changing_the_passcode_rewraps_the_key_and_the_old_one_then_fails() {
         .unwrap();
     let db = db_path(dir.path());
     let before = std::fs::metadata(&db).unwrap().len();
-    let opts = StoreOptions::insecure_for_tests();
+    let opts = options();
     let err = Store::change_passcode(&db, "000000", "135791", &opts, 0).unwrap_err();
     assert_eq!(err.code(), "wrong_passcode");
     Store::change_passcode(&db, PASSCODE, "135791", &opts, 0).unwrap();
@@ -166,7 +148,7 @@ fn wrong_passcodes_impose_a_growing_delay_that_is_enforced() {
             base_ms: 30_000,
             max_ms: 3_600_000,
         },
-        ..StoreOptions::insecure_for_tests()
+        ..options()
     };
     let attempt = |code: &str, now: u64| Store::open(&db, code, &opts, now);
     for n in 1..=2 {

@@ -42,18 +42,12 @@ fn every_earlier_version_migrates_to_the_current_one_with_its_data() {
             &db_path(fresh_dir.path()),
             FIXTURE_PASSCODE,
             identity(7),
-            &StoreOptions::insecure_for_tests(),
+            &options(),
         )
         .unwrap();
         fill(&mut fresh);
 
-        let store = Store::open(
-            &path,
-            FIXTURE_PASSCODE,
-            &StoreOptions::insecure_for_tests(),
-            0,
-        )
-        .unwrap();
+        let store = Store::open(&path, FIXTURE_PASSCODE, &options(), 0).unwrap();
         assert_eq!(
             store.schema_version().unwrap(),
             SCHEMA_VERSION,
@@ -116,7 +110,7 @@ fn opening_migrates_forward_as_far_as_asked() {
     let dir = tempfile::tempdir().unwrap();
     let opts = StoreOptions {
         schema_version: Some(1),
-        ..StoreOptions::insecure_for_tests()
+        ..options()
     };
     Store::init(&db_path(dir.path()), PASSCODE, identity(1), &opts)
         .unwrap()

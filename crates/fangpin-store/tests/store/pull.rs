@@ -2,7 +2,7 @@
 
 use fangpin_store::Store;
 use fangpin_sync::wire::{PullResponse, Sequenced};
-use fangpin_sync::{Change, ConflictKind, Hlc, Op, Replica, Schema, VersionId, Writer};
+use fangpin_sync::{Change, ConflictKind, Hlc, Op, Replica, VersionId, Writer};
 use serde_json::json;
 
 use super::support::*;
@@ -10,7 +10,7 @@ use super::support::*;
 /// A server-side view: another device's writes, some concurrent with the local store's.
 fn remote_batch(store: &Store) -> (PullResponse, Replica) {
     let local = store.pending_changes(10_000).unwrap();
-    let mut replica = Replica::new(Schema::fangpin());
+    let mut replica = Replica::new(fangpin_catalogue::schema().clone());
     for c in &local {
         replica.apply(c);
     }
@@ -136,11 +136,20 @@ fn a_pulled_concurrent_value_is_a_conflict_with_the_engines_winner() {
         view.data["phone"],
         expected.value(&shared, "phone").unwrap()
     );
-    // Resolving: saving the field (even to the shown value) names every head.
+    // Saving the form with the shown value changes nothing; resolving needs a supervisor,
+    // and names every head.
     let shown = view.data["phone"].clone();
-    let changes = store.save(&shared, &[("phone", shown)], 8_000).unwrap();
-    assert_eq!(changes.len(), 1);
-    assert_eq!(changes[0].parents.len(), 2);
+    assert!(store
+        .save(&shared, &[("phone", shown.clone())], 8_000)
+        .unwrap()
+        .is_empty());
+    let e = store
+        .resolve_value(&shared, "phone", shown.clone(), 8_000)
+        .unwrap_err();
+    assert_eq!(e.code(), "not_permitted");
+    store.set_may_resolve(true);
+    let change = store.resolve_value(&shared, "phone", shown, 8_000).unwrap();
+    assert_eq!(change.parents.len(), 2);
     assert!(store.conflicts(100).unwrap().is_empty());
     assert!(!store.row(&shared).unwrap().unwrap().conflicted);
     // The remote rows are searchable.
@@ -190,7 +199,7 @@ fn removed_rows_leave_the_device_but_its_own_changes_stay_in_the_log() {
 fn large_batch() -> (PullResponse, Replica) {
     let other = identity(3);
     let mut w = Writer::new(other.device, other.user);
-    let mut replica = Replica::new(Schema::fangpin());
+    let mut replica = Replica::new(fangpin_catalogue::schema().clone());
     let mut made: Vec<Change> = Vec::new();
     for n in 100..180 {
         made.extend(w.create(

@@ -20,28 +20,32 @@ pub fn identity(n: u128) -> DeviceIdentity {
     }
 }
 
+/// The options of the store's own tests: cheap key derivation, and values not checked
+/// against the record catalogue, because these tests write sample rows (some with made-up
+/// identity numbers, as the migration fixtures hold) to test storage, not values; the checks
+/// have their own test ([`checked`]).
+pub fn options() -> StoreOptions {
+    StoreOptions {
+        unchecked_values: true,
+        ..StoreOptions::insecure_for_tests()
+    }
+}
+
+/// The options a device uses: every value checked.
+pub fn checked() -> StoreOptions {
+    StoreOptions::insecure_for_tests()
+}
+
 pub fn db_path(dir: &Path) -> PathBuf {
     dir.join("fangpin.db")
 }
 
 pub fn new_store(dir: &Path) -> Store {
-    Store::init(
-        &db_path(dir),
-        PASSCODE,
-        identity(1),
-        &StoreOptions::insecure_for_tests(),
-    )
-    .unwrap()
+    Store::init(&db_path(dir), PASSCODE, identity(1), &options()).unwrap()
 }
 
 pub fn reopen(dir: &Path) -> Store {
-    Store::open(
-        &db_path(dir),
-        PASSCODE,
-        &StoreOptions::insecure_for_tests(),
-        0,
-    )
-    .unwrap()
+    Store::open(&db_path(dir), PASSCODE, &options(), 0).unwrap()
 }
 
 pub fn row(table: &str, n: u128) -> RowKey {

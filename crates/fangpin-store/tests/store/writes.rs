@@ -234,7 +234,12 @@ fn an_edit_concurrent_with_a_delete_is_a_conflict() {
     let conflicts = store.conflicts(10).unwrap();
     assert_eq!(conflicts.len(), 1);
     assert_eq!(conflicts[0].kind, ConflictKind::EditDelete);
-    // Restoring keeps the edit and closes the conflict.
+    // Restoring keeps the edit and closes the conflict: a supervisor's decision.
+    assert_eq!(
+        store.restore(&hh, 4_000).unwrap_err().code(),
+        "not_permitted"
+    );
+    store.set_may_resolve(true);
     store.restore(&hh, 4_000).unwrap();
     assert!(store.conflicts(10).unwrap().is_empty());
     assert_eq!(
@@ -496,6 +501,7 @@ fn push_batches_acknowledgements_and_refusals() {
                     code: fangpin_sync::wire::RefusalCode::OutOfScope,
                     reason: "not your village".into(),
                 }],
+                epoch: None,
             },
             2_000,
         )
