@@ -382,15 +382,13 @@ pub fn changes(
     user: uuid::Uuid,
     wall_ms: u64,
 ) -> Vec<Vec<fangpin_sync::Change>> {
-    use fangpin_sync::{
-        DeviceId, LedgerState, LedgerStatus, Replica, RowKey, Schema, UserId, Writer,
-    };
+    use fangpin_sync::{DeviceId, LedgerState, LedgerStatus, Replica, RowKey, UserId, Writer};
     let mut writer = Writer::new(DeviceId(device), UserId(user));
     let mut batches = Vec::new();
     let mut batch: Vec<fangpin_sync::Change> = Vec::new();
     for h in &town.households {
         // Each household in its own replica: only creations, so no parents to track across.
-        let mut replica = Replica::new(Schema::fangpin());
+        let mut replica = Replica::new(fangpin_catalogue::schema().clone());
         let n = h.doc["members"].as_array().map_or(0, Vec::len);
         let ids = crate::rows::RecordIds::new(n);
         let Ok(rows) = crate::rows::to_rows(&h.doc, &ids) else {
@@ -465,6 +463,18 @@ mod tests {
             .count();
         assert!((100..200).contains(&formerly_poor), "{formerly_poor}");
         assert!(t.households.iter().any(|h| !h.problems.is_empty()));
+        for batch in changes(&t, uuid::Uuid::from_u128(1), uuid::Uuid::from_u128(2), 1) {
+            for c in batch {
+                fangpin_catalogue::check_change(&c).unwrap_or_else(|e| {
+                    panic!(
+                        "{}.{}: {}",
+                        c.row.table,
+                        c.field,
+                        e.reason(&c.row.table, &c.field)
+                    )
+                });
+            }
+        }
         let again = generate(7, 600, today);
         assert_eq!(
             again.households[599].doc, t.households[599].doc,

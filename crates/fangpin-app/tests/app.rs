@@ -15,11 +15,16 @@ const EXAMPLE: &str = include_str!("../../../docs/examples/household.json");
 const V1: &str = "530325101201";
 
 async fn service(dir: &std::path::Path) -> String {
+    service_with_backend(dir).await.0
+}
+
+async fn service_with_backend(dir: &std::path::Path) -> (String, Arc<SqliteBackend>) {
     let backend = Arc::new(SqliteBackend::open(&dir.join("server.db")).expect("server db"));
-    let state = AppState::new(backend, Settings::default());
+    let state = AppState::new(backend.clone(), Settings::default());
     for (u, role, scope) in [
         ("cadre", Role::VillageCadre, V1),
         ("helper", Role::Helper, V1),
+        ("sup", Role::TownshipSupervisor, "530325101"),
     ] {
         let req = NewUser {
             username: u.into(),
@@ -39,7 +44,7 @@ async fn service(dir: &std::path::Path) -> String {
     tokio::spawn(async move {
         let _ = axum::serve(listener, fangpin_server::router(state)).await;
     });
-    format!("http://{addr}")
+    (format!("http://{addr}"), backend)
 }
 
 fn app(dir: &std::path::Path, name: &str) -> FieldApp {
@@ -183,7 +188,7 @@ async fn a_cadre_screens_a_household_offline_and_syncs() {
             id,
             &NewLedgerItem {
                 source: "self_check".into(),
-                problem_type: "basic_medical".into(),
+                problem_type: "medical".into(),
                 description: "王桂芬慢性病未签约家庭医生".into(),
                 measure: "联系村医签约".into(),
                 responsible_unit: "镇卫生院".into(),
@@ -203,6 +208,7 @@ async fn a_cadre_screens_a_household_offline_and_syncs() {
                 round: 1,
                 state: "rectified".into(),
             },
+            None,
         )
         .expect("move");
     assert_eq!(moved.status.map(|s| s.state), Some("rectified".into()));
@@ -213,6 +219,7 @@ async fn a_cadre_screens_a_household_offline_and_syncs() {
                 round: 1,
                 state: "found".into(),
             },
+            None,
         )
         .unwrap_err();
     assert_eq!(wrong.code, "invalid_transition");
@@ -253,11 +260,29 @@ async fn a_cadre_screens_a_household_offline_and_syncs() {
     );
     assert_eq!(ca[0].heads.iter().filter(|h| h.mine).count(), 1);
     assert_eq!(
-        (ca[0].field.as_str(), ca[0].label_zh.as_str()),
-        ("phone", "联系电话")
+        (
+            ca[0].field.as_str(),
+            ca[0].label_zh.as_str(),
+            ca[0].table_zh.as_str()
+        ),
+        ("phone", "联系电话", "农户")
     );
-    a.resolve_conflict("household", id, "phone", json!("13900000001"))
+    let refused = a
+        .resolve_conflict("household", id, "phone", json!("13900000001"))
+        .unwrap_err();
+    assert_eq!(
+        (refused.code.as_str(), refused.field.as_deref()),
+        ("not_permitted", Some("phone")),
+        "a cadre leaves conflicts to a supervisor"
+    );
+    let mut s = app(dir.path(), "s");
+    s.enrol(&base, "sup", "password-123", "975310")
+        .await
+        .expect("enrol sup");
+    s.sync(&mut |_| {}).await.expect("sync sup");
+    s.resolve_conflict("household", id, "phone", json!("13900000001"))
         .expect("resolve");
+    s.sync(&mut |_| {}).await.expect("sync sup");
     a.sync(&mut |_| {}).await.expect("sync a");
     b.sync(&mut |_| {}).await.expect("sync b");
     assert!(b.conflicts().expect("conflicts").is_empty());
@@ -310,4 +335,291 @@ async fn a_cadre_screens_a_household_offline_and_syncs() {
     assert_eq!(tasks.to_visit_count, 0, "the one household was screened");
     let signed_out = a.sign_out(true).expect("sign out");
     assert!(!signed_out.enrolled);
+}
+
+/// A household saved with a village outside the cadre's scope is refused whole; once the
+/// cadre corrects the village and saves, the whole household and its members reach the
+/// service, not only the corrected field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_household_reaches_the_service_whole_once_corrected() {
+    let dir = tempfile::tempdir().expect("dir");
+    let base = service(dir.path()).await;
+    let mut a = app(dir.path(), "a");
+    a.enrol(&base, "cadre", "password-123", "246810")
+        .await
+        .expect("enrol");
+    let mut form: Value = serde_json::from_str(EXAMPLE).expect("example");
+    form["household"]["area"]["code"] = json!("530325101202");
+    let id = a
+        .save_form(None, &form, None)
+        .expect("save")
+        .household_id
+        .expect("id");
+    let out = a.sync(&mut |_| {}).await.expect("sync");
+    assert!(out.refused > 10 && out.pushed == 0, "{out:?}");
+    let refusals = a.refusals().expect("refusals");
+    assert!(refusals
+        .iter()
+        .all(|r| r.code == "out_of_scope" && !r.reason_zh.is_empty()));
+    assert!(refusals
+        .iter()
+        .any(|r| r.table_zh == "家庭成员" && r.label_zh == "姓名"));
+    let mut fixed = a.household(id).expect("household").form;
+    fixed["household"]["area"]["code"] = json!(V1);
+    a.save_form(Some(id), &fixed, None).expect("save");
+    let out = a.sync(&mut |_| {}).await.expect("sync");
+    assert_eq!(out.refused, 0, "{:?}", a.refusals());
+    let mut s = app(dir.path(), "s");
+    s.enrol(&base, "sup", "password-123", "975310")
+        .await
+        .expect("enrol sup");
+    s.sync(&mut |_| {}).await.expect("sync sup");
+    let on_service = s.household(id).expect("the household reached the service");
+    assert!(on_service.errors.is_empty(), "{:?}", on_service.errors);
+    assert_eq!(on_service.form["members"].as_array().map(Vec::len), Some(5));
+    assert_eq!(on_service.form["household"]["phone"], "13987412345");
+}
+
+/// After a passcode change, syncs open the store with the new passcode: no failed attempts
+/// pile up, and the user's own unlock keeps working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_the_passcode_keeps_syncing_without_counting_failures() {
+    let dir = tempfile::tempdir().expect("dir");
+    let base = service(dir.path()).await;
+    let mut a = app(dir.path(), "a");
+    a.enrol(&base, "cadre", "password-123", "246810")
+        .await
+        .expect("enrol");
+    a.change_passcode("246810", "864200").expect("change");
+    for _ in 0..6 {
+        a.sync(&mut |_| {})
+            .await
+            .expect("sync with the new passcode");
+    }
+    a.lock();
+    a.unlock("864200")
+        .expect("the user's unlock is not delayed");
+}
+
+/// A form opened before another device's edit arrived and saved afterwards: the fields the
+/// cadre did not touch keep the newer value, and a field both changed becomes a conflict
+/// instead of the stale value silently replacing the newer one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_saved_over_a_newer_value_is_a_conflict_not_a_silent_revert() {
+    let dir = tempfile::tempdir().expect("dir");
+    let base = service(dir.path()).await;
+    let mut a = app(dir.path(), "a");
+    a.enrol(&base, "cadre", "password-123", "246810")
+        .await
+        .expect("enrol");
+    let form: Value = serde_json::from_str(EXAMPLE).expect("example");
+    let id = a
+        .save_form(None, &form, None)
+        .expect("save")
+        .household_id
+        .expect("id");
+    a.sync(&mut |_| {}).await.expect("sync");
+    // A opens the form (its draft keeps the base it began from) and leaves it.
+    let draft = a.household(id).expect("household").form;
+    a.save_draft("screening", &draft).expect("draft");
+    // B changes the wage and the phone and syncs; A syncs.
+    let mut b = app(dir.path(), "b");
+    b.enrol(&base, "helper", "password-123", "135790")
+        .await
+        .expect("enrol b");
+    b.sync(&mut |_| {}).await.expect("sync b");
+    let mut fb = b.household(id).expect("h").form;
+    fb["income"]["current"]["wage_fen"] = json!(2_978_500);
+    fb["household"]["phone"] = json!("13900000001");
+    b.save_form(Some(id), &fb, None).expect("save b");
+    b.sync(&mut |_| {}).await.expect("sync b");
+    a.sync(&mut |_| {}).await.expect("sync a");
+    // A restores the draft: the form says what changed underneath.
+    let mut restored = a.load_draft("screening").expect("load").expect("draft");
+    let changed = a.changed_underneath(&restored).expect("changed");
+    let labels: Vec<&str> = changed.iter().map(|c| c.label_zh.as_str()).collect();
+    assert!(
+        labels.contains(&"工资性收入") && labels.contains(&"联系电话"),
+        "{labels:?}"
+    );
+    // A edits only the phone and saves.
+    restored["household"]["phone"] = json!("13900000002");
+    a.save_form(Some(id), &restored, None).expect("save a");
+    let shown = a.household(id).expect("h");
+    assert_eq!(
+        shown.form["income"]["current"]["wage_fen"], 2_978_500,
+        "B's wage stays"
+    );
+    let conflicts = a.conflicts().expect("conflicts");
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].label_zh, "联系电话");
+    a.sync(&mut |_| {}).await.expect("sync a");
+    b.sync(&mut |_| {}).await.expect("sync b");
+    assert_eq!(
+        b.household(id).expect("h").form["income"]["current"]["wage_fen"],
+        2_978_500
+    );
+    assert_eq!(b.conflicts().expect("conflicts").len(), 1);
+}
+
+/// Two devices adding photos to one ledger item at once keep both, with no conflict; closing
+/// the item records who checked it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_from_two_devices_is_kept_and_closing_records_the_checker() {
+    let dir = tempfile::tempdir().expect("dir");
+    let base = service(dir.path()).await;
+    let mut a = app(dir.path(), "a");
+    a.enrol(&base, "cadre", "password-123", "246810")
+        .await
+        .expect("enrol");
+    let form: Value = serde_json::from_str(EXAMPLE).expect("example");
+    let id = a
+        .save_form(None, &form, None)
+        .expect("save")
+        .household_id
+        .expect("id");
+    let item = a
+        .add_ledger_item(
+            id,
+            &NewLedgerItem {
+                source: "self_check".into(),
+                problem_type: "housing".into(),
+                description: "厨房漏雨".into(),
+                measure: "维修屋顶".into(),
+                responsible_unit: "村委会".into(),
+                responsible_person: "王主任".into(),
+                deadline: "2026-12-20".into(),
+            },
+        )
+        .expect("item");
+    a.sync(&mut |_| {}).await.expect("sync");
+    let mut b = app(dir.path(), "b");
+    b.enrol(&base, "helper", "password-123", "135790")
+        .await
+        .expect("enrol b");
+    b.sync(&mut |_| {}).await.expect("sync b");
+    let pa = a
+        .add_attachment("iVBORw0KGgoA", "image/png")
+        .expect("photo a");
+    let pb = b
+        .add_attachment("iVBORw0KGgoB", "image/png")
+        .expect("photo b");
+    a.add_evidence(item.id, &pa).expect("evidence a");
+    b.add_evidence(item.id, &pb).expect("evidence b");
+    a.sync(&mut |_| {}).await.expect("sync a");
+    b.sync(&mut |_| {}).await.expect("sync b");
+    a.sync(&mut |_| {}).await.expect("sync a");
+    for app in [&a, &b] {
+        let l = app.ledger(None).expect("ledger");
+        let mut ev = l[0].evidence.clone();
+        ev.sort();
+        let mut want = vec![pa.clone(), pb.clone()];
+        want.sort();
+        assert_eq!(ev, want, "both photos are kept");
+        assert!(
+            app.conflicts().expect("conflicts").is_empty(),
+            "and nothing conflicts"
+        );
+    }
+    for state in ["rectified"] {
+        a.move_ledger_item(
+            item.id,
+            StatusView {
+                round: 1,
+                state: state.into(),
+            },
+            None,
+        )
+        .expect("move");
+    }
+    let e = a
+        .move_ledger_item(
+            item.id,
+            StatusView {
+                round: 1,
+                state: "closed".into(),
+            },
+            Some(" ".into()),
+        )
+        .unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.field.as_deref()),
+        ("required", Some("checked_by"))
+    );
+    let closed = a
+        .move_ledger_item(
+            item.id,
+            StatusView {
+                round: 1,
+                state: "closed".into(),
+            },
+            Some("陈镇长".into()),
+        )
+        .expect("close");
+    assert_eq!(closed.checked_by.as_deref(), Some("陈镇长"));
+    assert!(closed.closed_on.is_some());
+    assert_eq!(
+        closed.head_name, "张国华",
+        "the head's name comes with the moved item"
+    );
+    a.sync(&mut |_| {}).await.expect("sync a");
+    b.sync(&mut |_| {}).await.expect("sync b");
+    assert_eq!(
+        b.ledger(None).expect("ledger")[0].checked_by.as_deref(),
+        Some("陈镇长")
+    );
+}
+
+/// Plain http:// only to this device; the address changes in 设置 without signing out; a
+/// revocation keeps unpushed changes; the device is wiped only when nothing would be lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transport_and_revocation_never_lose_unpushed_changes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (base, backend) = service_with_backend(dir.path()).await;
+    let mut a = app(dir.path(), "a");
+    let e = a
+        .enrol(
+            "http://192.168.1.10:8080",
+            "cadre",
+            "password-123",
+            "246810",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.field.as_deref()),
+        ("bad_url", Some("server_url"))
+    );
+    a.enrol(&base, "cadre", "password-123", "246810")
+        .await
+        .expect("enrol");
+    let form: Value = serde_json::from_str(EXAMPLE).expect("example");
+    a.save_form(None, &form, None).expect("save");
+    assert_eq!(
+        a.set_server_url("http://10.1.1.1").unwrap_err().code,
+        "bad_url"
+    );
+    let moved = a.set_server_url(&format!("{base}/")).expect("new address");
+    assert_eq!(moved.server_url.as_deref(), Some(base.as_str()));
+    assert!(
+        moved.enrolled && moved.unlocked && moved.pending_changes > 0,
+        "nothing was lost"
+    );
+    // The office revokes the device before it synced: its unpushed work stays.
+    let device = a.status().device_id.expect("device");
+    use fangpin_server::Backend;
+    assert!(backend.revoke_device(device, 1).await.expect("revoke"));
+    let e = a.sync(&mut |_| {}).await.unwrap_err();
+    assert_eq!(e.code, "device_revoked");
+    assert!(a.status().enrolled && a.status().pending_changes > 0);
+    assert_eq!(
+        a.sync(&mut |_| {}).await.unwrap_err().code,
+        "device_revoked"
+    );
+    assert!(
+        a.households(&HouseholdQuery::default())
+            .expect("still readable")
+            .len()
+            == 1
+    );
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use fangpin_store::Store;
 use fangpin_sync::wire::{
-    PullRequest, PullResponse, PushRequest, PushResponse, Refusal, PROTOCOL_VERSION,
+    PullRequest, PullResponse, PushRequest, PushResponse, Refusal, SyncState, PROTOCOL_VERSION,
 };
 use fangpin_sync::{Change, DeviceId};
 use serde::{Deserialize, Serialize};
@@ -23,6 +23,24 @@ pub struct Enrolment {
     pub expires_ms: i64,
     /// The user, as the server describes them (role, scope).
     pub user: serde_json::Value,
+}
+
+/// A renewed device credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Renewal {
+    /// The new credential; the old one no longer works.
+    pub credential: String,
+    /// When the new one expires, ms since the epoch.
+    pub expires_ms: i64,
+}
+
+/// A credential is renewed when it expires within this many ms: thirty days.
+pub const RENEW_BEFORE_MS: i64 = 30 * 24 * 3600 * 1000;
+
+#[derive(Debug, Deserialize)]
+struct AreaName {
+    code: String,
+    name: String,
 }
 
 /// Which part of a sync is running.
@@ -69,6 +87,10 @@ pub struct SyncReport {
     pub retries: u64,
     /// The pull cursor saved.
     pub cursor: u64,
+    /// Changes sent again because the service lost them (a restored backup).
+    pub resent: u64,
+    /// Attachments left for a later sync, with the reason.
+    pub attachments_waiting: Vec<(String, String)>,
 }
 
 /// How transient failures are retried.
@@ -120,15 +142,17 @@ struct ErrorBody {
 /// An HTTP client trusting the system's roots and, when given, one more PEM certificate (a
 /// township's own service certificate).
 fn http_client(extra_root_pem: Option<&[u8]>) -> Result<reqwest::Client, SyncError> {
+    // A silent network is reported after the connect time-out, not after minutes; a transfer
+    // under way may take longer.
     let mut b = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(120));
     if let Some(pem) = extra_root_pem {
         let cert = reqwest::Certificate::from_pem(pem)
-            .map_err(|e| SyncError::Network(format!("the service certificate: {e}")))?;
+            .map_err(|e| SyncError::Unreachable(format!("the service certificate: {e}")))?;
         b = b.add_root_certificate(cert);
     }
-    b.build().map_err(|e| SyncError::Network(e.to_string()))
+    b.build().map_err(|e| SyncError::Unreachable(e.to_string()))
 }
 
 fn network(e: reqwest::Error) -> SyncError {
@@ -140,7 +164,11 @@ fn network(e: reqwest::Error) -> SyncError {
         text.push_str(&s.to_string());
         source = s.source();
     }
-    SyncError::Network(text)
+    if e.is_connect() || (e.is_timeout() && !e.is_body()) {
+        SyncError::Unreachable(text)
+    } else {
+        SyncError::Network(text)
+    }
 }
 
 async fn error_of(resp: reqwest::Response) -> SyncError {
@@ -308,6 +336,31 @@ impl Client {
         Ok((value, bytes.len() as u64))
     }
 
+    /// Where this device stands with the service (protocol 2); None from a service that does
+    /// not know the question (version 1).
+    pub async fn state(&self, report: &mut SyncReport) -> Result<Option<SyncState>, SyncError> {
+        self.retrying(report, || async {
+            let resp = self
+                .http
+                .get(self.url("/api/v1/sync/state"))
+                .bearer_auth(&self.credential)
+                .send()
+                .await
+                .map_err(network)?;
+            match resp.status().as_u16() {
+                404 => Ok(None),
+                s if (200..300).contains(&s) => {
+                    let bytes = resp.bytes().await.map_err(network)?;
+                    serde_json::from_slice(&bytes)
+                        .map(Some)
+                        .map_err(|e| SyncError::Corrupt(e.to_string()))
+                }
+                _ => Err(error_of(resp).await),
+            }
+        })
+        .await
+    }
+
     /// Pushes every pending change, in batches; refusals are stored on the device.
     pub async fn push(
         &self,
@@ -371,10 +424,13 @@ impl Client {
         let mut bytes = 0u64;
         loop {
             let cursor = store.pull_cursor()?;
+            let (scope, epoch) = store.pull_position()?;
             let req = PullRequest {
                 protocol: PROTOCOL_VERSION,
                 cursor,
                 limit: self.batch as u32,
+                epoch,
+                scope,
             };
             let (resp, size): (PullResponse, u64) = self
                 .retrying(report, || async {
@@ -385,7 +441,7 @@ impl Client {
                     Ok((resp, size))
                 })
                 .await?;
-            let outcome = store.apply_pull(&resp, now_ms())?;
+            let outcome = store.apply_pull_or_keep(&resp, now_ms())?;
             report.pulled += outcome.new as u64;
             report.removed += outcome.rows_removed as u64;
             report.cursor = outcome.cursor;
@@ -420,7 +476,8 @@ impl Client {
     ) -> Result<(), SyncError> {
         let hashes = store.attachments_to_upload()?;
         let total = hashes.len() as u64;
-        for (i, hash) in hashes.iter().enumerate() {
+        'files: for (i, hash) in hashes.iter().enumerate() {
+            let mut stalled = 0;
             let Some(att) = store.attachment(hash)? else {
                 continue;
             };
@@ -459,16 +516,31 @@ impl Client {
                     })
                     .await;
                 offset = match sent {
-                    Ok(st) => st["received"].as_u64().unwrap_or(end),
+                    Ok(st) => {
+                        stalled = 0;
+                        st["received"].as_u64().unwrap_or(end)
+                    }
                     // The service holds more or less than this chunk's start: a chunk whose answer
-                    // was lost was stored after all. Go on from what the service holds.
+                    // was lost was stored after all. Go on from what the service holds, a few
+                    // times at most.
                     Err(SyncError::Server {
                         status: 409,
                         ref code,
                         ..
-                    }) if code == "attachment_offset" => {
+                    }) if code == "attachment_offset" && stalled < 3 => {
+                        stalled += 1;
                         report.retries += 1;
                         self.uploaded(hash, size, report).await?
+                    }
+                    // Not this sync: no row names it yet, a quota is full, or the bytes do not
+                    // hash to the name. The photo stays on the device, waiting.
+                    Err(SyncError::Server { code, message, .. })
+                        if code.starts_with("attachment_") || code == "chunk_past_end" =>
+                    {
+                        report
+                            .attachments_waiting
+                            .push((hash.clone(), format!("{code}: {message}")));
+                        continue 'files;
                     }
                     Err(e) => return Err(e),
                 };
@@ -517,6 +589,52 @@ impl Client {
         .await
     }
 
+    /// The names of the areas in the user's scope (villages, their township and county), for
+    /// the screens; None from a service that does not serve them.
+    pub async fn area_names(&self) -> Result<Option<Vec<(String, String)>>, SyncError> {
+        let resp = self
+            .http
+            .get(self.url("/api/v1/areas"))
+            .bearer_auth(&self.credential)
+            .send()
+            .await
+            .map_err(network)?;
+        match resp.status().as_u16() {
+            404 => Ok(None),
+            s if (200..300).contains(&s) => {
+                let areas: Vec<AreaName> = resp.json().await.map_err(network)?;
+                Ok(Some(areas.into_iter().map(|a| (a.code, a.name)).collect()))
+            }
+            _ => Err(error_of(resp).await),
+        }
+    }
+
+    /// Renews the device's credential when it expires within [`RENEW_BEFORE_MS`] of
+    /// `now_ms`: the service gives a new one and the old one stops working. The caller keeps
+    /// the new credential; nothing on the device is touched.
+    pub async fn renew_if_due(
+        &self,
+        expires_ms: i64,
+        now_ms: u64,
+    ) -> Result<Option<Renewal>, SyncError> {
+        let now = i64::try_from(now_ms).unwrap_or(i64::MAX);
+        if expires_ms.saturating_sub(now) > RENEW_BEFORE_MS {
+            return Ok(None);
+        }
+        let resp = self
+            .http
+            .post(self.url("/api/v1/devices/renew"))
+            .bearer_auth(&self.credential)
+            .send()
+            .await
+            .map_err(network)?;
+        match resp.status().as_u16() {
+            404 => Ok(None),
+            s if (200..300).contains(&s) => resp.json().await.map(Some).map_err(network),
+            _ => Err(error_of(resp).await),
+        }
+    }
+
     /// A whole sync: push, pull, attachments.
     pub async fn sync(
         &self,
@@ -524,6 +642,10 @@ impl Client {
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<SyncReport, SyncError> {
         let mut report = SyncReport::default();
+        if let Some(state) = self.state(&mut report).await? {
+            report.resent = store.reconcile(&state)?;
+        }
+        store.retry_pull_problems(now_ms())?;
         self.push(store, &mut report, progress).await?;
         self.pull(store, &mut report, progress).await?;
         self.upload_attachments(store, &mut report, progress)

@@ -3,8 +3,12 @@
 /// Why a sync step failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    /// The service could not be reached (no network, refused connection, time-out).
+    /// The service could not be reached (no network, refused connection, no answer to the
+    /// connection): reported at once, never retried within a sync.
     #[error("the service cannot be reached: {0}")]
+    Unreachable(String),
+    /// The connection broke during a transfer: retried.
+    #[error("the transfer was cut: {0}")]
     Network(String),
     /// The credential was refused; `wipe` is set when the device was revoked.
     #[error("the credential was refused ({code}): {message}")]
@@ -48,7 +52,8 @@ impl SyncError {
     /// A stable code for the UI.
     pub fn code(&self) -> &'static str {
         match self {
-            SyncError::Network(_) => "no_network",
+            SyncError::Unreachable(_) => "no_network",
+            SyncError::Network(_) => "transfer_cut",
             SyncError::Credential { wipe: true, .. } => "device_revoked",
             SyncError::Credential { .. } => "credential_refused",
             SyncError::SignIn { .. } => "sign_in_refused",
@@ -62,7 +67,9 @@ impl SyncError {
     pub fn is_transient(&self) -> bool {
         match self {
             SyncError::Network(_) | SyncError::Corrupt(_) => true,
-            SyncError::Server { status, .. } => *status >= 500 || *status == 408 || *status == 429,
+            SyncError::Server { status, .. } => {
+                (*status >= 500 && *status != 507) || *status == 408 || *status == 429
+            }
             _ => false,
         }
     }

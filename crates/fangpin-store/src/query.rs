@@ -205,6 +205,25 @@ impl Store {
         Ok(Some(reg))
     }
 
+    /// Every register field of a row with its heads and the value shown: what a form that
+    /// opens now is based on (see [`crate::Edit::save_since`]).
+    pub fn heads(
+        &self,
+        key: &RowKey,
+    ) -> Result<
+        std::collections::BTreeMap<String, (Vec<fangpin_sync::VersionId>, fangpin_sync::Value)>,
+        StoreError,
+    > {
+        let regs = materialise::load_row(&self.conn, &self.ctx.schema, key)?;
+        Ok(regs
+            .into_iter()
+            .filter(|(f, r)| {
+                f != fangpin_sync::ALIVE && r.rule == fangpin_sync::FieldRule::Register
+            })
+            .filter_map(|(f, r)| Some((f, (r.heads().to_vec(), r.view()?.value))))
+            .collect())
+    }
+
     /// Households of the given villages, searched by name, identity number (full or its last
     /// digits) or 户编号, ordered by village, group and 户编号.
     pub fn households(&self, q: &HouseholdSearch) -> Result<Vec<HouseholdSummary>, StoreError> {

@@ -46,38 +46,10 @@ impl FieldApp {
                 .map_err(|e| AppError::new("bad_value", e.to_string(), "状态无效。"))?;
             store.resolve_status(&key, field, s, now)?;
         } else {
-            store.save(&key, &[(field, value)], now)?;
+            store.resolve_value(&key, field, value, now)?;
         }
         Ok(())
     }
-}
-
-fn label_zh(field: &str) -> String {
-    let known = [
-        ("phone", "联系电话"),
-        ("head_name", "户主姓名"),
-        ("address", "住址"),
-        ("group", "组"),
-        ("house_safety", "住房安全等级"),
-        ("drinking_water", "饮水安全"),
-        ("household_type", "户类型"),
-        ("monitoring_type", "监测对象类型"),
-        ("name", "姓名"),
-        ("id_number", "身份证号"),
-        ("health", "健康状况"),
-        ("wage_fen", "工资性收入"),
-        ("business_fen", "生产经营性收入"),
-        ("property_fen", "财产性收入"),
-        ("transfer_fen", "转移性收入"),
-        ("business_spending_fen", "生产经营性支出"),
-        ("medical_out_of_pocket_fen", "合规自付医疗支出"),
-        ("status", "整改状态"),
-        ("$alive", "记录是否保留"),
-    ];
-    known
-        .iter()
-        .find(|(k, _)| *k == field)
-        .map_or_else(|| field.to_owned(), |(_, v)| (*v).to_owned())
 }
 
 pub(super) fn conflict_view(c: &Conflict, me: Option<(Uuid, Uuid)>) -> ConflictView {
@@ -91,7 +63,10 @@ pub(super) fn conflict_view(c: &Conflict, me: Option<(Uuid, Uuid)>) -> ConflictV
         table: c.row.table.clone(),
         row_id: c.row.id,
         field: c.field.clone(),
-        label_zh: label_zh(&c.field),
+        table_zh: fangpin_catalogue::table(&c.row.table)
+            .map_or("记录", |t| t.label_zh)
+            .to_owned(),
+        label_zh: fangpin_catalogue::label_zh(&c.row.table, &c.field).to_owned(),
         kind: serde_json::to_value(c.kind)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))

@@ -50,25 +50,59 @@ impl From<StoreError> for AppError {
             StoreError::Write(w) if w.code() == "invalid_transition" => {
                 "台账状态不能这样变更。".to_owned()
             }
+            StoreError::Invalid {
+                table, field, code, ..
+            } => format!(
+                "{}：{}。",
+                fangpin_catalogue::label_zh(table, field),
+                fangpin_catalogue::ValueError {
+                    code,
+                    reason: String::new()
+                }
+                .message_zh()
+            ),
+            StoreError::NotPermitted { table, field } => format!(
+                "{}存在冲突，须由镇、县审核人员处理。",
+                fangpin_catalogue::label_zh(table, field)
+            ),
             _ => "本机数据出错，请联系管理员。".to_owned(),
         };
-        AppError::new(e.code(), e.to_string(), zh)
+        let field = match &e {
+            StoreError::Invalid { field, .. } | StoreError::NotPermitted { field, .. } => {
+                Some(field.clone())
+            }
+            _ => None,
+        };
+        let mut out = AppError::new(e.code(), e.to_string(), zh);
+        out.field = field;
+        out
     }
 }
 
 impl From<SyncError> for AppError {
     fn from(e: SyncError) -> Self {
         let zh = match &e {
-            SyncError::Network(_) => "无法连接服务器，请在有信号时再同步；数据已保存在本机。",
+            SyncError::Unreachable(_) => {
+                "连不上服务器，请在有信号时再同步；数据已保存在本机，会自动重试。"
+            }
+            SyncError::Network(_) => "传输中断，请稍后再同步；数据已保存在本机。",
             SyncError::Credential { wipe: true, .. } => "本设备已被停用，本机数据已清除。",
             SyncError::Credential { .. } => "设备凭证无效或已过期，请重新登记。",
             SyncError::SignIn { .. } => "用户名或密码错误。",
+            SyncError::Server { code, .. } if code == "version_reused" => {
+                "本机记录编号与服务器不一致，请联系办事处处理；数据已保存在本机。"
+            }
+            SyncError::Server { code, .. } if code == "user_disabled" => {
+                "该账号已停用，请联系办事处。"
+            }
             SyncError::Server { .. } => "服务器出错，请稍后再试。",
             SyncError::Corrupt(_) => "数据传输出错，请稍后再试。",
             SyncError::Store(_) => "本机数据出错，请联系管理员。",
         };
         let code = match &e {
             SyncError::SignIn { code, .. } if code == "too_many_attempts" => "too_many_attempts",
+            SyncError::Server { code, .. } if code == "version_reused" => "version_reused",
+            SyncError::Server { code, .. } if code == "user_disabled" => "user_disabled",
             _ => e.code(),
         };
         AppError::new(code, e.to_string(), zh)

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::conflicts::conflict_view;
 use super::ledger::ledger_view;
-use super::screening::{form_of, record_of};
+use super::screening::{base_of, form_of, record_of};
 use super::{
     str_of, today, AppError, FieldApp, FieldErrorView, HouseholdListItem, HouseholdQuery,
     HouseholdView,
@@ -19,9 +19,10 @@ impl FieldApp {
     /// Households on this device, by village and group, with search.
     pub fn households(&self, q: &HouseholdQuery) -> Result<Vec<HouseholdListItem>, AppError> {
         let store = self.store()?;
+        let names = store.area_names()?;
         let mut out = Vec::new();
         for s in self.summaries(q, 200)? {
-            out.push(self.list_item(store, s)?);
+            out.push(self.list_item(store, &names, s)?);
         }
         Ok(out)
     }
@@ -58,6 +59,7 @@ impl FieldApp {
     pub(super) fn list_item(
         &self,
         store: &Store,
+        names: &std::collections::BTreeMap<String, String>,
         s: fangpin_store::HouseholdSummary,
     ) -> Result<HouseholdListItem, AppError> {
         let detail = store.household(s.id)?;
@@ -90,6 +92,12 @@ impl FieldApp {
             hubianhao: s.hubianhao.unwrap_or_default(),
             head_name: s.head_name.unwrap_or_default(),
             head_id_masked: masked,
+            village_name: s
+                .village_code
+                .as_ref()
+                .and_then(|c| names.get(c))
+                .cloned()
+                .unwrap_or_default(),
             village_code: s.village_code.unwrap_or_default(),
             group_name: s.group.unwrap_or_default(),
             member_count: members,
@@ -105,7 +113,10 @@ impl FieldApp {
         let d = store.household(id)?.ok_or_else(|| {
             AppError::new("not_found", format!("household {id}"), "未找到该农户。")
         })?;
-        let form = form_of(&d);
+        let mut form = form_of(&d);
+        if let Some(o) = form.as_object_mut() {
+            o.insert("base".into(), base_of(store, &d)?);
+        }
         let (assessment, errors) = match record_of(&d) {
             Ok(r) => match self.assess_record(&r) {
                 Ok(a) => (Some(a), Vec::new()),

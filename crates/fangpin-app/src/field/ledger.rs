@@ -97,7 +97,6 @@ impl FieldApp {
             ("responsible_unit", json!(item.responsible_unit)),
             ("responsible_person", json!(item.responsible_person)),
             ("deadline", json!(item.deadline)),
-            ("evidence", json!([])),
         ];
         store.edit(now_ms(), |e| {
             e.create(&key, &fields)?;
@@ -109,11 +108,13 @@ impl FieldApp {
         Ok(ledger_view(&view, &str_of(&household.data, "head_name")))
     }
 
-    /// Moves a ledger item along its lifecycle.
+    /// Moves a ledger item along its lifecycle. Closing it (已销号) records who checked the
+    /// rectification (验收人, required) and the day.
     pub fn move_ledger_item(
         &mut self,
         id: Uuid,
         to: StatusView,
+        checked_by: Option<String>,
     ) -> Result<LedgerItemView, AppError> {
         let state: LedgerState = serde_json::from_value(json!(to.state)).map_err(|_| {
             AppError::new(
@@ -122,16 +123,38 @@ impl FieldApp {
                 "未知的台账状态。",
             )
         })?;
+        let checker = checked_by
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_owned();
+        if state == LedgerState::Closed && checker.is_empty() {
+            let mut e = AppError::new(
+                "required",
+                "checked_by: required to close an item",
+                "销号须填写验收人。",
+            );
+            e.field = Some("checked_by".into());
+            return Err(e);
+        }
         let key = RowKey::new(LEDGER_ITEM, id);
+        let today = today().to_string();
         let store = self.store_mut()?;
-        store.transition(&key, "status", LedgerStatus::new(to.round, state), now_ms())?;
-        let view = store.row(&key)?.ok_or_else(|| {
-            AppError::new("not_found", format!("ledger item {id}"), "未找到台账。")
+        store.edit(now_ms(), |e| {
+            e.transition(&key, "status", LedgerStatus::new(to.round, state))?;
+            if state == LedgerState::Closed {
+                e.save(
+                    &key,
+                    &[("checked_by", json!(checker)), ("closed_on", json!(today))],
+                )?;
+            }
+            Ok(())
         })?;
-        Ok(ledger_view(&view, ""))
+        self.ledger_item(id)
     }
 
-    /// Attaches evidence (photo or signature) to a ledger item.
+    /// Attaches evidence (a photo or a signature) to a ledger item: an entry of an
+    /// append-only field, so photos two devices add at once are both kept.
     pub fn add_evidence(
         &mut self,
         ledger_id: Uuid,
@@ -146,21 +169,52 @@ impl FieldApp {
                 "未找到台账。",
             )
         })?;
-        let mut evidence: Vec<Value> = row
-            .data
-            .get("evidence")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        if !evidence.iter().any(|v| v == sha256) {
-            evidence.push(json!(sha256));
+        if !evidence_of(&row.data).iter().any(|h| h == sha256) {
+            store.append(&key, "evidence", json!(sha256), now_ms())?;
         }
-        store.save(&key, &[("evidence", Value::Array(evidence))], now_ms())?;
-        let view = store
-            .row(&key)?
-            .ok_or_else(|| AppError::new("not_found", "ledger item", "未找到台账。"))?;
-        Ok(ledger_view(&view, ""))
+        self.ledger_item(ledger_id)
     }
+
+    /// One ledger item as the ledger shows it, with its household's head.
+    fn ledger_item(&self, id: Uuid) -> Result<LedgerItemView, AppError> {
+        let store = self.store()?;
+        let view = store.row(&RowKey::new(LEDGER_ITEM, id))?.ok_or_else(|| {
+            AppError::new("not_found", format!("ledger item {id}"), "未找到台账。")
+        })?;
+        let head = match view.household_id {
+            Some(h) => store
+                .row(&RowKey::new(HOUSEHOLD, h))?
+                .map(|v| str_of(&v.data, "head_name"))
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        Ok(ledger_view(&view, &head))
+    }
+}
+
+/// The attachments an item's evidence names, in order, once each. Items written before the
+/// evidence became append-only hold lists as entries; their hashes are read in place.
+fn evidence_of(d: &serde_json::Map<String, Value>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |v: &Value| {
+        if let Some(h) = v.as_str() {
+            if !out.iter().any(|x| x == h) {
+                out.push(h.to_owned());
+            }
+        }
+    };
+    for entry in d
+        .get("evidence")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        match entry {
+            Value::Array(list) => list.iter().for_each(&mut add),
+            other => add(other),
+        }
+    }
+    out
 }
 
 pub(super) fn ledger_view(r: &RowView, head: &str) -> LedgerItemView {
@@ -189,14 +243,14 @@ pub(super) fn ledger_view(r: &RowView, head: &str) -> LedgerItemView {
         deadline,
         status,
         overdue,
-        evidence: d
-            .get("evidence")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        evidence: evidence_of(d),
+        closed_on: d
+            .get("closed_on")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        checked_by: d
+            .get("checked_by")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
     }
 }

@@ -33,9 +33,9 @@ use uuid::Uuid;
 pub use errors::{AppError, FieldErrorView};
 pub use sync::SyncJob;
 pub use views::{
-    AppStatus, AssessOutcome, AttachmentView, ConflictView, HeadView, HouseholdListItem,
-    HouseholdQuery, HouseholdView, IdInfo, LedgerItemView, NewLedgerItem, RefusalView, SaveOutcome,
-    StatusView, SyncOutcome, Tasks, UserInfo, VisitInput,
+    AppStatus, AssessOutcome, AttachmentView, ChangedField, ConflictView, HeadView,
+    HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, LedgerItemView, NewLedgerItem,
+    RefusalView, SaveOutcome, StatusView, SyncOutcome, Tasks, UserInfo, VisitInput,
 };
 
 use session::Config;

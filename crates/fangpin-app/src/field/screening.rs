@@ -3,14 +3,16 @@
 
 use fangpin_domain::{assess_valid, HouseholdRecord, IdNumber};
 use fangpin_store::RowView;
-use fangpin_sync::RowKey;
+use std::collections::HashMap;
+
+use fangpin_sync::{RowKey, VersionId};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use super::errors::field_errors;
 use super::{
-    now_ms, today, AppError, AssessOutcome, FieldApp, FieldErrorView, IdInfo, SaveOutcome,
-    VisitInput,
+    now_ms, today, AppError, AssessOutcome, ChangedField, FieldApp, FieldErrorView, IdInfo,
+    SaveOutcome, VisitInput,
 };
 use crate::rows::{self, RecordIds, HOUSEHOLD};
 
@@ -121,6 +123,7 @@ impl FieldApp {
         let mut doc = form.clone();
         if let Some(o) = doc.as_object_mut() {
             o.remove("row_ids");
+            o.remove("base");
         }
         let row_sets = rows::to_rows(&doc, &ids)
             .map_err(|e| AppError::new("invalid_form", e.to_string(), "表单结构有误。"))?;
@@ -153,7 +156,10 @@ impl FieldApp {
                     .map(|(k, v)| (k.as_str(), v.clone()))
                     .collect();
                 if alive.contains(&key) {
-                    e.save(&key, &fields)?;
+                    match row_base(form, &key) {
+                        Some(base) => e.save_since(&key, &fields, &base)?,
+                        None => e.save(&key, &fields)?,
+                    };
                 } else {
                     e.create(&key, &fields)?;
                 }
@@ -183,6 +189,44 @@ impl FieldApp {
             saved_fields: changes.len() as u32,
             errors: Vec::new(),
         })
+    }
+
+    /// The fields of a household that changed on the device (another device's edit arrived
+    /// by sync, or a conflict) since the form in `form` began: what a restored draft tells the
+    /// cadre, with the field's Chinese name and its value now.
+    pub fn changed_underneath(&self, form: &Value) -> Result<Vec<ChangedField>, AppError> {
+        let store = self.store()?;
+        let Some(base) = form.get("base").and_then(Value::as_object) else {
+            return Ok(Vec::new());
+        };
+        let mut heads_of: HashMap<RowKey, _> = HashMap::new();
+        let mut out = Vec::new();
+        for (k, v) in base {
+            let mut parts = k.splitn(3, '/');
+            let (Some(table), Some(id), Some(field)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let Ok(id) = id.parse::<Uuid>() else { continue };
+            let key = RowKey::new(table, id);
+            if !heads_of.contains_key(&key) {
+                heads_of.insert(key.clone(), store.heads(&key)?);
+            }
+            let was: Vec<VersionId> =
+                serde_json::from_value(v["versions"].clone()).unwrap_or_default();
+            if let Some((now, value)) = heads_of[&key].get(field) {
+                if *now != was {
+                    out.push(ChangedField {
+                        table_zh: fangpin_catalogue::table(table)
+                            .map_or("记录", |t| t.label_zh)
+                            .to_owned(),
+                        label_zh: fangpin_catalogue::label_zh(table, field).to_owned(),
+                        value: value.clone(),
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Keeps a half-filled form.
@@ -227,6 +271,45 @@ pub(super) fn record_of(
     d: &fangpin_store::HouseholdDetail,
 ) -> Result<HouseholdRecord, rows::RowsError> {
     rows::record_from_rows(&d.household.data, &maps(&d.members), &maps(&d.income_years))
+}
+
+/// What a form is based on: for every register field of its rows, the versions shown when it
+/// opened and their value, keyed `table/row id/field`. The form keeps it (and its draft), and
+/// saving writes an edited field over these versions (see `Edit::save_since`).
+pub(super) fn base_of(
+    store: &fangpin_store::Store,
+    d: &fangpin_store::HouseholdDetail,
+) -> Result<Value, AppError> {
+    let mut base = Map::new();
+    for row in std::iter::once(&d.household)
+        .chain(d.members.iter())
+        .chain(d.income_years.iter())
+        .filter(|r| r.alive)
+    {
+        for (field, (versions, value)) in store.heads(&row.key)? {
+            base.insert(
+                format!("{}/{}/{field}", row.key.table, row.key.id),
+                json!({"versions": versions, "value": value}),
+            );
+        }
+    }
+    Ok(Value::Object(base))
+}
+
+/// The base of one row, from a form's `base`.
+fn row_base(form: &Value, key: &RowKey) -> Option<HashMap<String, (Vec<VersionId>, Value)>> {
+    let base = form.get("base")?.as_object()?;
+    let prefix = format!("{}/{}/", key.table, key.id);
+    let out: HashMap<String, (Vec<VersionId>, Value)> = base
+        .iter()
+        .filter_map(|(k, v)| {
+            let field = k.strip_prefix(&prefix)?;
+            let versions: Vec<VersionId> =
+                serde_json::from_value(v.get("versions")?.clone()).ok()?;
+            Some((field.to_owned(), (versions, v.get("value")?.clone())))
+        })
+        .collect();
+    (!out.is_empty()).then_some(out)
 }
 
 /// The form of a stored household, with the row ids the save needs.
@@ -295,6 +378,7 @@ fn parse_form(form: &Value) -> Result<HouseholdRecord, Vec<FieldErrorView>> {
     let mut doc = form.clone();
     if let Some(o) = doc.as_object_mut() {
         o.remove("row_ids");
+        o.remove("base");
     }
     serde_path_to_error::deserialize(doc).map_err(|e| {
         let field = e.path().to_string();

@@ -20,6 +20,68 @@ pub(super) struct Config {
     pub(super) user_id: Uuid,
     pub(super) user: UserInfo,
     pub(super) last_sync_ms: Option<u64>,
+    /// The service told this device it was revoked while unpushed changes were on it: they
+    /// are kept (encrypted) and the device no longer syncs.
+    #[serde(default)]
+    pub(super) revoked: bool,
+}
+
+/// Whether a service address may be used: `https://` anywhere, `http://` only to this
+/// device itself (a service on loopback, for development and the tests). Returns the address
+/// without a trailing slash, or the error naming the field.
+pub(super) fn check_server_url(raw: &str) -> Result<String, AppError> {
+    let url = raw.trim().trim_end_matches('/').to_owned();
+    let bad = |en: &str, zh: &str| {
+        let mut e = AppError::new("bad_url", format!("server_url: {en}"), zh);
+        e.field = Some("server_url".into());
+        e
+    };
+    if let Some(rest) = url.strip_prefix("http://") {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+        let name = if host.starts_with('[') {
+            host.split(']')
+                .next()
+                .map(|h| h.trim_start_matches('['))
+                .unwrap_or_default()
+        } else {
+            host.rsplit_once(':').map_or(host, |(h, _)| h)
+        };
+        let loopback = name == "localhost"
+            || name
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if !loopback {
+            return Err(bad(
+                "plain http:// is only for a service on this device; use https://",
+                "服务器地址须以 https:// 开头（仅本机调试可用 http://）。",
+            ));
+        }
+        return Ok(url);
+    }
+    if url.starts_with("https://") && url.len() > "https://".len() {
+        return Ok(url);
+    }
+    Err(bad(
+        "must start with https://",
+        "服务器地址应以 https:// 开头。",
+    ))
+}
+
+/// Whether a revocation answered by this address can be trusted: the service proved who it
+/// is (TLS) or it runs on this device.
+pub(super) fn trusted(url: &str) -> bool {
+    url.starts_with("https://") || check_server_url(url).is_ok()
+}
+
+fn weak_passcode(field: &str) -> AppError {
+    let mut e = AppError::new(
+        "weak_passcode",
+        "passcode: at least 6 characters",
+        "本机密码至少6位。",
+    );
+    e.field = Some(field.into());
+    e
 }
 
 /// The draft under which the device credential is kept.
@@ -71,24 +133,9 @@ impl FieldApp {
             ));
         }
         if passcode.chars().count() < 6 {
-            let mut e = AppError::new(
-                "weak_passcode",
-                "passcode: at least 6 characters",
-                "本机密码至少6位。",
-            );
-            e.field = Some("passcode".into());
-            return Err(e);
+            return Err(weak_passcode("passcode"));
         }
-        let server_url = server_url.trim().trim_end_matches('/').to_owned();
-        if !(server_url.starts_with("http://") || server_url.starts_with("https://")) {
-            let mut e = AppError::new(
-                "bad_url",
-                "server_url: must start with http:// or https://",
-                "服务器地址应以 http:// 或 https:// 开头。",
-            );
-            e.field = Some("server_url".into());
-            return Err(e);
-        }
+        let server_url = check_server_url(server_url)?;
         let e = Client::enrol(&server_url, username, password, "平板").await?;
         let user_id: Uuid = e.user["id"]
             .as_str()
@@ -122,6 +169,8 @@ impl FieldApp {
             &json!({"credential": e.credential, "expires_ms": e.expires_ms}),
             now_ms(),
         )?;
+        let mut store = store;
+        store.set_may_resolve(supervises(&user.role));
         self.store = Some(store);
         self.passcode = Some(zeroize::Zeroizing::new(passcode.to_owned()));
         self.config = Some(Config {
@@ -130,6 +179,7 @@ impl FieldApp {
             user_id,
             user,
             last_sync_ms: None,
+            revoked: false,
         });
         self.save_config()?;
         Ok(self.status())
@@ -145,12 +195,13 @@ impl FieldApp {
             ));
         }
         if self.store.is_none() {
-            self.store = Some(Store::open(
-                &self.db_path(),
-                passcode,
-                &self.opts,
-                now_ms(),
-            )?);
+            let mut store = Store::open(&self.db_path(), passcode, &self.opts, now_ms())?;
+            store.set_may_resolve(
+                self.config
+                    .as_ref()
+                    .is_some_and(|c| supervises(&c.user.role)),
+            );
+            self.store = Some(store);
             self.passcode = Some(zeroize::Zeroizing::new(passcode.to_owned()));
         }
         Ok(self.status())
@@ -165,19 +216,29 @@ impl FieldApp {
         self.status()
     }
 
-    /// Changes the passcode; the data is not rewritten.
+    /// Changes the passcode; the data is not rewritten. The unlocked app goes on with the new
+    /// one, so its next sync opens the store with it.
     pub fn change_passcode(&mut self, old: &str, new: &str) -> Result<(), AppError> {
         if new.chars().count() < 6 {
-            let mut e = AppError::new(
-                "weak_passcode",
-                "passcode: at least 6 characters",
-                "本机密码至少6位。",
-            );
-            e.field = Some("new_passcode".into());
-            return Err(e);
+            return Err(weak_passcode("new_passcode"));
         }
         Store::change_passcode(&self.db_path(), old, new, &self.opts, now_ms())?;
+        if self.passcode.is_some() {
+            self.passcode = Some(zeroize::Zeroizing::new(new.to_owned()));
+        }
         Ok(())
+    }
+
+    /// Changes the service's address (the office laptop got a new one) without signing out:
+    /// the enrolment, the credential and every unpushed change stay.
+    pub fn set_server_url(&mut self, server_url: &str) -> Result<AppStatus, AppError> {
+        let url = check_server_url(server_url)?;
+        let c = self.config.as_mut().ok_or_else(|| {
+            AppError::new("not_enrolled", "enrol the device first", "请先登记设备。")
+        })?;
+        c.server_url = url;
+        self.save_config()?;
+        Ok(self.status())
     }
 
     /// Signs out: locks, and with `wipe` removes every local file and the enrolment.
@@ -208,5 +269,49 @@ impl FieldApp {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether a role resolves conflicts (township and county supervisors).
+fn supervises(role: &str) -> bool {
+    matches!(role, "township_supervisor" | "county_admin")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_only_for_this_device() {
+        for ok in [
+            "https://fangpin.example.cn",
+            "https://192.168.1.10:8443/",
+            "http://127.0.0.1:8080",
+            "http://localhost:8080/",
+            "http://[::1]:8080",
+        ] {
+            assert!(check_server_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://192.168.1.10:8080",
+            "http://fangpin.example.cn",
+            "http://127.0.0.1.evil.cn:8080",
+            "http://user@10.0.0.1",
+            "ftp://127.0.0.1",
+            "https://",
+            "127.0.0.1:8080",
+        ] {
+            let e = check_server_url(bad).unwrap_err();
+            assert_eq!(
+                (e.code.as_str(), e.field.as_deref()),
+                ("bad_url", Some("server_url")),
+                "{bad}"
+            );
+        }
+        assert!(
+            !trusted("http://10.0.0.1:8080")
+                && trusted("http://127.0.0.1:1")
+                && trusted("https://x")
+        );
     }
 }

@@ -11,9 +11,15 @@ use super::{now_ms, AppError, FieldApp, RefusalView, SyncOutcome};
 
 fn refusal_zh(code: &str) -> &'static str {
     match code {
-        "out_of_scope" => "该记录不在您的负责范围内，服务器未接受。",
+        "out_of_scope" => "该记录不在您的负责范围内，服务器未接受；改正后再次保存即可重新上传。",
         "invalid_transition" => "台账状态变更不符合流程。",
         "stale_transition" => "台账状态已被他人更新，请同步后重试。",
+        "invalid_value" => "填写的内容不符合要求（类型、范围或长度），服务器未接受。",
+        "unknown_parent" => "修改记录的来历不完整，服务器未接受，请联系办事处。",
+        "too_many_heads" => "该字段待处理的冲突过多，请先由审核人员处理冲突。",
+        "wrong_author" => "修改记录的填写人与登录账号不符，服务器未接受。",
+        "clock_ahead" => "本机时间超前，服务器未接受；请校正平板时间后再次保存。",
+        "not_permitted" => "只有镇、县审核人员可以处理冲突，服务器未接受。",
         "wrong_op" | "malformed" => "数据格式有误，服务器未接受。",
         _ => "服务器未接受该修改。",
     }
@@ -23,6 +29,7 @@ fn refusal_zh(code: &str) -> &'static str {
 pub struct SyncJob {
     config: Config,
     credential: String,
+    expires_ms: i64,
     passcode: zeroize::Zeroizing<String>,
     path: PathBuf,
     opts: StoreOptions,
@@ -42,13 +49,32 @@ impl SyncJob {
             self.config.device_id,
         )?;
         let report = client.sync(&mut store, progress).await?;
+        if let Some(names) = client.area_names().await? {
+            store.set_area_names(&names)?;
+        }
+        let renewed = match client.renew_if_due(self.expires_ms, now_ms()).await? {
+            Some(r) => {
+                store.save_draft(
+                    CREDENTIAL_DRAFT,
+                    &serde_json::json!({"credential": r.credential, "expires_ms": r.expires_ms}),
+                    now_ms(),
+                )?;
+                true
+            }
+            None => false,
+        };
         let conflicts = store.conflicts(10_000)?.len() as u32;
+        let problems = store.pull_problems()?.len() as u32;
         let _ = store.lock();
         Ok(SyncOutcome {
             pushed: report.pushed,
             pulled: report.pulled,
             refused: report.refusals.len() as u32,
             conflicts,
+            resent: report.resent,
+            attachments_waiting: report.attachments_waiting.len() as u32,
+            problems,
+            renewed,
             finished_ms: now_ms(),
         })
     }
@@ -70,6 +96,11 @@ impl FieldApp {
                     reason_zh: refusal_zh(&code).to_owned(),
                     code,
                     reason: r.refusal.reason,
+                    table_zh: fangpin_catalogue::table(&r.refusal.row.table)
+                        .map_or("记录", |t| t.label_zh)
+                        .to_owned(),
+                    label_zh: fangpin_catalogue::label_zh(&r.refusal.row.table, &r.refusal.field)
+                        .to_owned(),
                     table: r.refusal.row.table,
                     row_id: r.refusal.row.id,
                     field: r.refusal.field,
@@ -96,9 +127,19 @@ impl FieldApp {
         let config = self.config.clone().ok_or_else(|| {
             AppError::new("not_enrolled", "enrol the device first", "请先登记设备。")
         })?;
-        let credential = self
-            .store()?
-            .draft(CREDENTIAL_DRAFT)?
+        if config.revoked {
+            return Err(AppError::new(
+                "device_revoked",
+                "this device was revoked; its unpushed changes are kept",
+                "本设备已被停用，不能再同步；本机未上传的修改已加密保留，请联系办事处。",
+            ));
+        }
+        let saved = self.store()?.draft(CREDENTIAL_DRAFT)?;
+        let expires_ms = saved
+            .as_ref()
+            .and_then(|d| d.body["expires_ms"].as_i64())
+            .unwrap_or(i64::MAX);
+        let credential = saved
             .and_then(|d| d.body["credential"].as_str().map(str::to_owned))
             .ok_or_else(|| {
                 AppError::new(
@@ -117,13 +158,17 @@ impl FieldApp {
         Ok(SyncJob {
             config,
             credential,
+            expires_ms,
             passcode,
             path: self.db_path(),
             opts: self.opts.clone(),
         })
     }
 
-    /// Takes a finished sync's result: records when it finished, and wipes a revoked device.
+    /// Takes a finished sync's result: records when it finished. A revocation wipes the
+    /// device only when the service that said so proved who it is (TLS, or a service on this
+    /// device) and nothing unpushed would be lost; otherwise the data stays, encrypted, and
+    /// the device stops syncing.
     pub fn finish_sync(
         &mut self,
         result: Result<SyncOutcome, SyncError>,
@@ -134,6 +179,32 @@ impl FieldApp {
                 code,
                 message,
             }) => {
+                let url = self
+                    .config
+                    .as_ref()
+                    .map(|c| c.server_url.clone())
+                    .unwrap_or_default();
+                if !super::session::trusted(&url) {
+                    return Err(AppError::new(
+                        "untrusted_revocation",
+                        format!(
+                            "a revocation from {url}, which did not prove who it is, was ignored"
+                        ),
+                        "收到停用通知，但服务器身份无法确认，本机数据未清除。",
+                    ));
+                }
+                let pending = self.store()?.pending_count()?;
+                if pending > 0 {
+                    if let Some(c) = self.config.as_mut() {
+                        c.revoked = true;
+                    }
+                    self.save_config()?;
+                    return Err(AppError::new(
+                        "device_revoked",
+                        format!("this device was revoked ({code}: {message}); {pending} unpushed changes are kept"),
+                        format!("本设备已被停用。本机尚有 {pending} 条未上传的修改，已加密保留，请联系办事处处理。"),
+                    ));
+                }
                 self.wipe()?;
                 Err(SyncError::Credential {
                     wipe: true,

@@ -12,6 +12,7 @@ impl FieldApp {
     /// My tasks: households to visit, ledger items due, verification tasks.
     pub fn tasks(&self) -> Result<Tasks, AppError> {
         let store = self.store()?;
+        let names = store.area_names()?;
         // Which households are not yet screened needs only their row; the list shows the
         // first 50 with their details.
         let mut to_visit = Vec::new();
@@ -25,7 +26,7 @@ impl FieldApp {
             }
             to_visit_count += 1;
             if to_visit.len() < 50 {
-                to_visit.push(self.list_item(store, s)?);
+                to_visit.push(self.list_item(store, &names, s)?);
             }
         }
         let soon = today() + chrono::Days::new(7);

@@ -66,6 +66,8 @@ pub struct HouseholdListItem {
     pub head_id_masked: String,
     /// Village code.
     pub village_code: String,
+    /// The village's name, when the service has sent it.
+    pub village_name: String,
     /// 组.
     pub group_name: String,
     /// Members.
@@ -114,6 +116,10 @@ pub struct LedgerItemView {
     pub overdue: bool,
     /// Evidence: attachment hashes.
     pub evidence: Vec<String>,
+    /// When it was closed (销号日期).
+    pub closed_on: Option<String>,
+    /// Who checked the rectification and closed it (验收人).
+    pub checked_by: Option<String>,
 }
 
 /// A new problem for the ledger.
@@ -159,6 +165,8 @@ pub struct ConflictView {
     pub row_id: Uuid,
     /// The field.
     pub field: String,
+    /// The table's name in Chinese.
+    pub table_zh: String,
     /// The field's name in Chinese.
     pub label_zh: String,
     /// value, status or edit_delete.
@@ -255,6 +263,14 @@ pub struct SyncOutcome {
     pub refused: u32,
     /// Open conflicts now.
     pub conflicts: u32,
+    /// Changes sent again because the service had lost them (it was restored from a backup).
+    pub resent: u64,
+    /// Photos and signatures left for a later sync.
+    pub attachments_waiting: u32,
+    /// Pulled changes this device could not apply (kept, tried again at each sync).
+    pub problems: u32,
+    /// Whether the device's credential was renewed.
+    pub renewed: bool,
     /// When it finished.
     pub finished_ms: u64,
 }
@@ -268,6 +284,10 @@ pub struct RefusalView {
     pub reason_zh: String,
     /// The server's reason in English.
     pub reason: String,
+    /// The table's name in Chinese.
+    pub table_zh: String,
+    /// The field's name in Chinese.
+    pub label_zh: String,
     /// The table.
     pub table: String,
     /// The row.
@@ -289,4 +309,15 @@ pub struct IdInfo {
     pub age: u32,
     /// Masked for publication.
     pub masked: String,
+}
+
+/// A field that changed on the device since a form began.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ChangedField {
+    /// The table's name in Chinese.
+    pub table_zh: String,
+    /// The field's name in Chinese.
+    pub label_zh: String,
+    /// Its value now.
+    pub value: Value,
 }
