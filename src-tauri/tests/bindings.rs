@@ -1,14 +1,17 @@
 //! The TypeScript types of ui/shared/src/bindings/ are generated from the Rust types that cross
-//! the boundary (ts-rs). This test regenerates them and fails when the committed files differ;
-//! `FANGPIN_UPDATE_BINDINGS=1 cargo test -p fangpin-field --test bindings` rewrites them.
+//! the boundary (ts-rs), and the field app's typed command wrapper
+//! (ui/field/src/commands.generated.ts) from the one list of commands in
+//! `src-tauri/src/commands.rs`. These tests regenerate both and fail when the committed files
+//! differ; `FANGPIN_UPDATE_BINDINGS=1 cargo test -p fangpin-field --test bindings` rewrites
+//! them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use fangpin_app::field::{
-    AppError, AppStatus, AssessOutcome, AttachmentView, ConflictView, HouseholdListItem,
-    HouseholdQuery, HouseholdView, IdInfo, LedgerItemView, NewLedgerItem, RefusalView, SaveOutcome,
-    StatusView, SyncOutcome, Tasks, VisitInput,
+    AppError, AppStatus, AssessOutcome, AttachmentView, ChangedField, ConflictView,
+    HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, LedgerItemView, NewLedgerItem,
+    RefusalView, SaveOutcome, StatusView, SyncOutcome, Tasks, VisitInput,
 };
 use fangpin_field::{LaunchOptions, SyncProgressEvent};
 use ts_rs::{Config, TS};
@@ -27,6 +30,7 @@ fn export(dir: &Path) {
         AppStatus,
         AssessOutcome,
         AttachmentView,
+        ChangedField,
         ConflictView,
         HouseholdListItem,
         HouseholdQuery,
@@ -108,6 +112,56 @@ fn typescript_bindings_are_current() {
     assert!(
         differ.is_empty(),
         "ui/shared/src/bindings/ is not what the Rust types generate ({differ:?}); run \
+         FANGPIN_UPDATE_BINDINGS=1 cargo test -p fangpin-field --test bindings"
+    );
+}
+
+#[test]
+fn the_command_wrapper_is_generated_from_the_command_list() {
+    let fresh = tempfile::tempdir().expect("temp dir");
+    export(fresh.path());
+    let known: Vec<String> = files(fresh.path())
+        .keys()
+        .map(|k| {
+            k.trim_end_matches(".ts")
+                .rsplit('/')
+                .next()
+                .unwrap_or(k)
+                .to_owned()
+        })
+        .collect();
+    let want = fangpin_field::commands::typescript(&known);
+    // Every type a command takes or returns that is not a plain TypeScript type is exported.
+    let cfg = Config::new().with_large_int("number");
+    for c in fangpin_field::commands::COMMANDS {
+        for t in c
+            .args
+            .iter()
+            .map(|(_, t)| t(&cfg))
+            .chain(std::iter::once((c.ret)(&cfg)))
+        {
+            for word in t.split(|ch: char| !ch.is_alphanumeric() && ch != '_') {
+                let builtin = [
+                    "string", "number", "boolean", "null", "Array", "Record", "void", "",
+                ];
+                assert!(
+                    builtin.contains(&word) || known.iter().any(|k| k == word),
+                    "{}: type {word} is not among the bindings: add it to export()",
+                    c.name
+                );
+            }
+        }
+    }
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/field/src/commands.generated.ts");
+    if std::env::var("FANGPIN_UPDATE_BINDINGS").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &want).expect("write the wrapper");
+        return;
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "ui/field/src/commands.generated.ts is not what src-tauri/src/commands.rs generates; run \
          FANGPIN_UPDATE_BINDINGS=1 cargo test -p fangpin-field --test bindings"
     );
 }

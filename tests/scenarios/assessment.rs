@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 use fangpin_domain::{assess, HouseholdRecord, MonitoringType, PolicyBook, RuleId};
-use fangpin_sync::{Change, ConflictKind, DeviceId, Replica, RowKey, Schema, UserId, Writer};
+use fangpin_sync::{Change, ConflictKind, DeviceId, Replica, RowKey, UserId, Writer};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
@@ -106,9 +106,9 @@ fn exchange(replicas: &mut [&mut Replica]) {
 
 #[test]
 fn two_cadres_edit_different_figures_and_the_merged_household_is_assessed_the_same_everywhere() {
-    let mut a = Replica::new(Schema::fangpin());
+    let mut a = Replica::new(fangpin_catalogue::schema().clone());
     let base = import(&mut a);
-    let mut b = Replica::new(Schema::fangpin());
+    let mut b = Replica::new(fangpin_catalogue::schema().clone());
     for c in &base {
         b.apply(c);
     }
@@ -157,9 +157,9 @@ fn two_cadres_edit_different_figures_and_the_merged_household_is_assessed_the_sa
 
 #[test]
 fn a_conflicting_income_figure_is_assessed_with_the_provisional_winner_until_resolved() {
-    let mut a = Replica::new(Schema::fangpin());
+    let mut a = Replica::new(fangpin_catalogue::schema().clone());
     let base = import(&mut a);
-    let mut b = Replica::new(Schema::fangpin());
+    let mut b = Replica::new(fangpin_catalogue::schema().clone());
     for c in &base {
         b.apply(c);
     }

@@ -74,10 +74,7 @@ async fn three_devices_sync_in_every_order_and_converge_after_a_supervisor_resol
             .store
             .save(
                 &h,
-                &[
-                    ("phone", json!("13911111111")),
-                    ("group_name", json!("3组")),
-                ],
+                &[("phone", json!("13911111111")), ("group", json!("3组"))],
                 now_ms(),
             )
             .expect("save");
@@ -85,10 +82,7 @@ async fn three_devices_sync_in_every_order_and_converge_after_a_supervisor_resol
             .store
             .save(
                 &h,
-                &[
-                    ("phone", json!("13922222222")),
-                    ("group_name", json!("3组")),
-                ],
+                &[("phone", json!("13922222222")), ("group", json!("3组"))],
                 now_ms(),
             )
             .expect("save");
@@ -127,7 +121,7 @@ async fn three_devices_sync_in_every_order_and_converge_after_a_supervisor_resol
             assert_eq!(cs[0].heads.len(), 2);
         }
         let r = devices[0].store.replica().expect("replica");
-        assert_eq!(r.value(&h, "group_name"), Some(json!("3组")));
+        assert_eq!(r.value(&h, "group"), Some(json!("3组")));
         assert_eq!(r.value(&m, "name"), Some(json!("张三丰")));
 
         // The supervisor resolves in the console; the resolution syncs like any change.

@@ -6,7 +6,7 @@
 use fangpin_scenarios::device::{now_ms, Device};
 use fangpin_scenarios::server::{add_user, fangpin, Server};
 use fangpin_sync::wire::{PullResponse, PushRequest, PushResponse, RefusalCode};
-use fangpin_sync::{DeviceId, Replica, RowKey, Schema, UserId, Writer};
+use fangpin_sync::{DeviceId, Replica, RowKey, UserId, Writer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -77,7 +77,7 @@ impl Http {
 }
 
 fn push_body(device: Uuid, user: Uuid, row: &RowKey, village: &str, seq_start: u64) -> Value {
-    let mut r = Replica::new(Schema::fangpin());
+    let mut r = Replica::new(fangpin_catalogue::schema().clone());
     let mut w = Writer::new(DeviceId(device), UserId(user));
     w.next_seq = seq_start;
     let cs = w.create(
@@ -215,7 +215,7 @@ async fn every_role_against_every_endpoint() {
                 "{user} writes V2 only with county scope"
             );
             // And editing the far household itself.
-            let mut r = Replica::new(Schema::fangpin());
+            let mut r = Replica::new(fangpin_catalogue::schema().clone());
             let mut w = Writer::new(DeviceId(dev), UserId(uid));
             w.next_seq = 100;
             let edit = w.create(&mut r, &far_row, &[("head_name", json!("改"))], now_ms());
@@ -318,14 +318,16 @@ async fn every_role_against_every_endpoint() {
                 None,
             )
             .await;
+        // No row names the attachment, so no upload was started: nothing to report, and
+        // nobody else's upload is shown.
         assert_eq!(
             s,
             if syncs {
-                StatusCode::OK
+                StatusCode::NOT_FOUND
             } else {
                 StatusCode::FORBIDDEN
             },
-            "{user} attachment status of a partial upload"
+            "{user} attachment status of an upload nobody could start"
         );
         for (m, p) in [("GET", "/api/v1/users"), ("GET", "/api/v1/devices")] {
             let (s, _) = h.call(m, p, Some(&cred), None).await;
@@ -431,7 +433,8 @@ async fn expired_credentials_sql_metacharacters_and_oversized_bodies_are_refused
         (StatusCode::UNAUTHORIZED, Some("credential_expired"))
     );
 
-    // SQL metacharacters in the user name, the table, the field and the value are data.
+    // SQL metacharacters in values are data; in a table or field name they are refused by the
+    // record catalogue before any SQL sees them, with the reason.
     let mut d = Device::enrol(&h.base, evil, dir.path()).await;
     let row = RowKey::new("household", Uuid::now_v7());
     let odd = RowKey::new("household'; DELETE FROM changes; --", Uuid::now_v7());
@@ -441,13 +444,41 @@ async fn expired_credentials_sql_metacharacters_and_oversized_bodies_are_refused
             &[
                 ("village_code", json!(V1)),
                 ("head_name", json!("O'Brien\"; DROP TABLE rows; --")),
-                ("note' OR '1'='1", json!("%_\\")),
+                ("address", json!("note' OR '1'='1 %_\\")),
             ],
             now_ms(),
         )
         .expect("create");
     let report = d.sync().await;
     assert!(report.refusals.is_empty());
+    let mut forged = d.store.pending_changes(1).unwrap_or_default();
+    let mut c = d
+        .store
+        .save(&row, &[("phone", json!("13900000000"))], now_ms())
+        .expect("save");
+    let mut bad = c.remove(0);
+    bad.field = "note' OR '1'='1".into();
+    let mut bad_table = bad.clone();
+    bad_table.id.seq += 1;
+    bad_table.field = "phone".into();
+    bad_table.row = odd.clone();
+    forged.extend([bad, bad_table]);
+    let req = PushRequest::new(DeviceId(d.client_device()), forged);
+    let (s, v) = h
+        .call(
+            "POST",
+            "/api/v1/sync/push",
+            Some(d.credential()),
+            Some(serde_json::to_value(&req).expect("json")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let resp: PushResponse = serde_json::from_value(v).expect("push response");
+    assert_eq!(resp.refusals.len(), 2, "{:?}", resp.refusals);
+    assert!(resp
+        .refusals
+        .iter()
+        .all(|r| r.code == RefusalCode::InvalidValue));
     let mut other = Device::enrol(&h.base, "cadre", dir.path()).await;
     other.sync().await;
     let r = other.store.replica().expect("replica");
@@ -455,7 +486,11 @@ async fn expired_credentials_sql_metacharacters_and_oversized_bodies_are_refused
         r.value(&row, "head_name"),
         Some(json!("O'Brien\"; DROP TABLE rows; --"))
     );
-    assert_eq!(r.value(&row, "note' OR '1'='1"), Some(json!("%_\\")));
+    assert_eq!(
+        r.value(&row, "address"),
+        Some(json!("note' OR '1'='1 %_\\"))
+    );
+    assert_eq!(r.value(&row, "note' OR '1'='1"), None);
     let (s, v) = h
         .call(
             "GET",

@@ -13,6 +13,8 @@ pub struct Device {
     pub store: Store,
     /// Its client.
     pub client: Client,
+    credential: String,
+    device_id: Uuid,
 }
 
 /// Milliseconds since the epoch.
@@ -51,7 +53,12 @@ impl Device {
         let mut client = Client::new(base, &e.credential, e.device_id).expect("client");
         client.retry.first_wait = std::time::Duration::from_millis(20);
         client.retry.attempts = 40;
-        Device { store, client }
+        Device {
+            store,
+            client,
+            credential: e.credential,
+            device_id: e.device_id,
+        }
     }
 
     /// A full sync.
@@ -60,6 +67,16 @@ impl Device {
             .sync(&mut self.store, &mut |_| {})
             .await
             .expect("sync")
+    }
+
+    /// The bearer credential the service issued at enrolment.
+    pub fn credential(&self) -> &str {
+        &self.credential
+    }
+
+    /// The device id the service issued at enrolment.
+    pub fn client_device(&self) -> Uuid {
+        self.device_id
     }
 
     /// The state hash of everything on the device.

@@ -10,8 +10,12 @@ use serde_json::{json, Value};
 
 /// The county the demo lives in (富源县, Yunnan), whose code starts every identity number.
 pub const COUNTY: &str = "530325";
+/// The county's name.
+pub const COUNTY_NAME: &str = "富源县";
 /// The demo township's 9-digit prefix.
 pub const TOWNSHIP: &str = "530325101";
+/// The demo township's name.
+pub const TOWNSHIP_NAME: &str = "示范镇";
 
 /// One 办事处 and its villages.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,6 +17,10 @@ use clap::{Args, Parser, Subcommand};
 use fangpin_domain::{assess_valid, FieldErrors, HouseholdRecord, PolicyBook};
 use serde::de::DeserializeOwned;
 
+mod accounts;
+mod data;
+mod demo;
+mod serve;
 mod service;
 
 /// The fangpin command line: tools for 防止返贫监测帮扶排查整改.
@@ -34,15 +38,26 @@ enum Command {
     /// measures and risk types.
     Assess(AssessArgs),
     /// Runs the sync service (and the console) over the database named by --db.
-    Serve(service::ServeArgs),
+    Serve(serve::ServeArgs),
     /// Manages accounts.
     #[command(subcommand)]
-    User(service::UserCommand),
+    User(accounts::UserCommand),
     /// Manages enrolled devices.
     #[command(subcommand)]
-    Device(service::DeviceCommand),
+    Device(accounts::DeviceCommand),
     /// Fills an empty service database with a generated demo township.
-    Demo(service::DemoArgs),
+    Demo(demo::DemoArgs),
+    /// Compares the read model with a rebuild from the changes (and writes it with --replace).
+    Rebuild(data::RebuildArgs),
+    /// Lists refused changes and judges them again.
+    #[command(subcommand)]
+    Quarantine(data::QuarantineCommand),
+    /// Starts a new epoch after a backup is restored.
+    #[command(subcommand)]
+    Epoch(data::EpochCommand),
+    /// Imports area names.
+    #[command(subcommand)]
+    Area(data::AreaCommand),
 }
 
 #[derive(Debug, Args)]
@@ -106,10 +121,14 @@ fn report(err: &anyhow::Error) {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Assess(args) => assess_command(&args),
-        Command::Serve(args) => runtime()?.block_on(service::serve(args)),
-        Command::User(cmd) => runtime()?.block_on(service::user(cmd)),
-        Command::Device(cmd) => runtime()?.block_on(service::device(cmd)),
-        Command::Demo(args) => runtime()?.block_on(service::demo(args)),
+        Command::Serve(args) => runtime()?.block_on(serve::serve(args)),
+        Command::User(cmd) => runtime()?.block_on(accounts::user(cmd)),
+        Command::Device(cmd) => runtime()?.block_on(accounts::device(cmd)),
+        Command::Demo(args) => runtime()?.block_on(demo::demo(args)),
+        Command::Rebuild(args) => runtime()?.block_on(data::rebuild(args)),
+        Command::Quarantine(cmd) => runtime()?.block_on(data::quarantine(cmd)),
+        Command::Epoch(cmd) => runtime()?.block_on(data::epoch(cmd)),
+        Command::Area(cmd) => runtime()?.block_on(data::area(cmd)),
     }
 }
 

@@ -657,12 +657,12 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fangpin_sync::{Replica, RowKey, Schema, UserId, Writer};
+    use fangpin_sync::{Replica, RowKey, UserId, Writer};
     use serde_json::json;
 
     #[test]
     fn batches_are_cut_between_rows() {
-        let mut r = Replica::new(Schema::fangpin());
+        let mut r = Replica::new(fangpin_catalogue::schema().clone());
         let mut w = Writer::new(DeviceId(Uuid::from_u128(1)), UserId(Uuid::from_u128(2)));
         let a = RowKey::new("household", Uuid::from_u128(3));
         let b = RowKey::new("member", Uuid::from_u128(4));

@@ -242,3 +242,60 @@ pub(crate) async fn record_scope(
     .map_err(pg)?;
     Ok(())
 }
+
+pub(crate) async fn set_area_names(
+    c: &impl GenericClient,
+    names: &[(String, String)],
+) -> Result<u64, BackendError> {
+    let codes: Vec<&str> = names.iter().map(|(c, _)| c.as_str()).collect();
+    let texts: Vec<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
+    let n = c
+        .execute(
+            "INSERT INTO areas(code, name) SELECT * FROM UNNEST($1::text[], $2::text[]) \
+             ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name",
+            &[&codes, &texts],
+        )
+        .await
+        .map_err(pg)?;
+    Ok(n)
+}
+
+/// The names of the areas in a scope and of the areas above them.
+pub(crate) async fn area_names(
+    c: &impl GenericClient,
+    scope: &Scope,
+) -> Result<Vec<(String, String)>, BackendError> {
+    let (sql, args) = crate::readmodel::scope_sql(scope, "code", 1);
+    let mut out: Vec<(String, String)> = c
+        .query(
+            &format!("SELECT code, name FROM areas WHERE {sql} ORDER BY code"),
+            &crate::readmodel::params(&[], &args),
+        )
+        .await
+        .map_err(pg)?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let mut above: Vec<String> = Vec::new();
+    for prefix in scope.areas.iter().filter(|p| !p.is_empty()) {
+        for len in [6usize, 9] {
+            if prefix.len() > len {
+                above.push(format!("{:0<12}", &prefix[..len]));
+            }
+        }
+    }
+    for r in c
+        .query(
+            "SELECT code, name FROM areas WHERE code = ANY($1)",
+            &[&above],
+        )
+        .await
+        .map_err(pg)?
+    {
+        let row: (String, String) = (r.get(0), r.get(1));
+        if !out.contains(&row) {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}

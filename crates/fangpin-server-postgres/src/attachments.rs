@@ -4,7 +4,7 @@
 
 use deadpool_postgres::{GenericClient, Transaction};
 use fangpin_server::attachment::{check_chunk, sha256_hex, ChunkStep, Holding, Quota, Upload};
-use fangpin_server::backend::AttachmentStatus;
+use fangpin_server::backend::{AttachmentStatus, Chunk};
 use fangpin_server::model::{Actor, Scope};
 use fangpin_server::BackendError;
 
@@ -65,17 +65,19 @@ async fn upload(
 }
 
 /// Adds a chunk of the actor's device's upload.
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn put(
     tx: &Transaction<'_>,
     actor: &Actor,
-    sha256: &str,
-    size: u64,
-    offset: u64,
-    bytes: &[u8],
+    chunk: &Chunk,
     quota: &Quota,
     now_ms: i64,
 ) -> Result<AttachmentStatus, BackendError> {
+    let (sha256, size, offset, bytes) = (
+        chunk.sha256.as_str(),
+        chunk.size,
+        chunk.offset,
+        chunk.bytes.as_slice(),
+    );
     let device = actor.device.id;
     let counties = counties_naming(tx, &actor.user.scope, sha256).await?;
     let done = complete_size(tx, &counties, sha256).await?;

@@ -3,7 +3,7 @@
 
 use fangpin_server::attachment::Quota;
 use fangpin_server::backend::{
-    AttachmentStatus, AuditEntry, Quarantined, RebuildReport, ReleaseReport, Resolution,
+    AttachmentStatus, AuditEntry, Chunk, Quarantined, RebuildReport, ReleaseReport, Resolution,
     VillageProgress,
 };
 use fangpin_server::model::{Actor, Device, Scope, StoredDevice, StoredUser, User};
@@ -70,6 +70,10 @@ impl Backend for PostgresBackend {
 
     fn sync_state(&self, actor: Actor) -> Fut<'_, SyncState> {
         Box::pin(async move { push::sync_state(&self.client().await?, &actor).await })
+    }
+
+    fn high_water(&self) -> Fut<'_, u64> {
+        Box::pin(async move { push::high_water(&self.client().await?).await })
     }
 
     fn new_epoch(&self) -> Fut<'_, Epoch> {
@@ -231,21 +235,25 @@ impl Backend for PostgresBackend {
         })
     }
 
+    fn set_area_names(&self, names: Vec<(String, String)>) -> Fut<'_, u64> {
+        Box::pin(async move { accounts::set_area_names(&self.client().await?, &names).await })
+    }
+
+    fn area_names(&self, scope: Scope) -> Fut<'_, Vec<(String, String)>> {
+        Box::pin(async move { accounts::area_names(&self.client().await?, &scope).await })
+    }
+
     fn put_attachment(
         &self,
         actor: Actor,
-        sha256: String,
-        size: u64,
-        offset: u64,
-        bytes: Vec<u8>,
+        chunk: Chunk,
         quota: Quota,
         now_ms: i64,
     ) -> Fut<'_, AttachmentStatus> {
         Box::pin(async move {
             let mut c = self.client().await?;
             let tx = c.transaction().await.map_err(pg)?;
-            let r =
-                attachments::put(&tx, &actor, &sha256, size, offset, &bytes, &quota, now_ms).await;
+            let r = attachments::put(&tx, &actor, &chunk, &quota, now_ms).await;
             // A refused hash clears the device's upload, so it may start again.
             if r.is_ok()
                 || matches!(

@@ -39,7 +39,7 @@ async fn set_meta(c: &impl GenericClient, key: &str, value: &str) -> Result<(), 
     Ok(())
 }
 
-async fn high_water(c: &impl GenericClient) -> Result<u64, BackendError> {
+pub(crate) async fn high_water(c: &impl GenericClient) -> Result<u64, BackendError> {
     let n: Option<i64> = c
         .query_one("SELECT MAX(seq) FROM changes", &[])
         .await

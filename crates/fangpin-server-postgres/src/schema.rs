@@ -93,6 +93,7 @@ CREATE TABLE attachment_chunks(
 /// rows that name them. The read model is then rebuilt from the changes.
 pub const V2: &str = r#"
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE areas(code TEXT PRIMARY KEY, name TEXT NOT NULL);
 
 ALTER TABLE changes ADD COLUMN county TEXT;
 UPDATE changes SET county = substr(village, 1, 6);
@@ -320,6 +321,7 @@ pub const REFERENCE_TABLES: &[&str] = &[
     "devices",
     "device_acks",
     "meta",
+    "areas",
     "uploads",
     "upload_chunks",
     "schema_version",

@@ -207,3 +207,64 @@ pub(crate) fn renew_device(
         .map_err(db)?;
     Ok(n > 0)
 }
+
+pub(crate) fn set_area_names(
+    c: &mut Connection,
+    names: &[(String, String)],
+) -> Result<u64, BackendError> {
+    let tx = c.transaction().map_err(db)?;
+    {
+        let mut stmt = tx
+            .prepare_cached("INSERT OR REPLACE INTO areas(code, name) VALUES (?1, ?2)")
+            .map_err(db)?;
+        for (code, name) in names {
+            stmt.execute(params![code, name]).map_err(db)?;
+        }
+    }
+    tx.commit().map_err(db)?;
+    Ok(names.len() as u64)
+}
+
+/// The names of the areas in a scope and of the areas above them.
+pub(crate) fn area_names(
+    c: &Connection,
+    scope: &fangpin_server::Scope,
+) -> Result<Vec<(String, String)>, BackendError> {
+    let (sql, args) = crate::readmodel::scope_sql(scope, "code");
+    let mut out = Vec::new();
+    let mut stmt = c
+        .prepare(&format!(
+            "SELECT code, name FROM areas WHERE {sql} ORDER BY code"
+        ))
+        .map_err(db)?;
+    for r in stmt
+        .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .map_err(db)?
+    {
+        out.push(r.map_err(db)?);
+    }
+    let mut above = c
+        .prepare_cached("SELECT code, name FROM areas WHERE code = ?1")
+        .map_err(db)?;
+    for prefix in scope.areas.iter().filter(|p| !p.is_empty()) {
+        for len in [6usize, 9] {
+            if prefix.len() > len {
+                let code = format!("{:0<12}", &prefix[..len]);
+                if let Some(row) = above
+                    .query_row([&code], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                    })
+                    .optional()
+                    .map_err(db)?
+                {
+                    if !out.contains(&row) {
+                        out.push(row);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}

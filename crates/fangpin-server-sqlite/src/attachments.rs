@@ -3,7 +3,7 @@
 //! are `fangpin_server::attachment`'s.
 
 use fangpin_server::attachment::{check_chunk, sha256_hex, ChunkStep, Holding, Quota, Upload};
-use fangpin_server::backend::AttachmentStatus;
+use fangpin_server::backend::{AttachmentStatus, Chunk};
 use fangpin_server::model::{Actor, Scope};
 use fangpin_server::BackendError;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -78,13 +78,16 @@ fn assemble(
 pub(crate) fn put(
     c: &mut Connection,
     actor: &Actor,
-    sha256: &str,
-    size: u64,
-    offset: u64,
-    bytes: &[u8],
+    chunk: &Chunk,
     quota: &Quota,
     now_ms: i64,
 ) -> Result<AttachmentStatus, BackendError> {
+    let (sha256, size, offset, bytes) = (
+        chunk.sha256.as_str(),
+        chunk.size,
+        chunk.offset,
+        chunk.bytes.as_slice(),
+    );
     let tx = c
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db)?;

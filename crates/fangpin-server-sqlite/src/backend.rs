@@ -3,7 +3,7 @@
 
 use fangpin_server::attachment::Quota;
 use fangpin_server::backend::{
-    AttachmentStatus, AuditEntry, Quarantined, RebuildReport, ReleaseReport, Resolution,
+    AttachmentStatus, AuditEntry, Chunk, Quarantined, RebuildReport, ReleaseReport, Resolution,
     VillageProgress,
 };
 use fangpin_server::model::{Actor, Device, Scope, StoredDevice, StoredUser, User};
@@ -63,6 +63,10 @@ impl Backend for SqliteBackend {
 
     fn sync_state(&self, actor: Actor) -> Fut<'_, SyncState> {
         self.read(move |c| push::sync_state(c, &actor))
+    }
+
+    fn high_water(&self) -> Fut<'_, u64> {
+        self.read(|c| push::high_water(c))
     }
 
     fn new_epoch(&self) -> Fut<'_, Epoch> {
@@ -184,19 +188,22 @@ impl Backend for SqliteBackend {
         })
     }
 
+    fn set_area_names(&self, names: Vec<(String, String)>) -> Fut<'_, u64> {
+        self.write(move |c| accounts::set_area_names(c, &names))
+    }
+
+    fn area_names(&self, scope: Scope) -> Fut<'_, Vec<(String, String)>> {
+        self.read(move |c| accounts::area_names(c, &scope))
+    }
+
     fn put_attachment(
         &self,
         actor: Actor,
-        sha256: String,
-        size: u64,
-        offset: u64,
-        bytes: Vec<u8>,
+        chunk: Chunk,
         quota: Quota,
         now_ms: i64,
     ) -> Fut<'_, AttachmentStatus> {
-        self.write(move |c| {
-            attachments::put(c, &actor, &sha256, size, offset, &bytes, &quota, now_ms)
-        })
+        self.write(move |c| attachments::put(c, &actor, &chunk, &quota, now_ms))
     }
 
     fn attachment_status(&self, actor: Actor, sha256: String) -> Fut<'_, Option<AttachmentStatus>> {

@@ -36,7 +36,7 @@ fn set_meta(c: &Connection, key: &str, value: &str) -> Result<(), BackendError> 
     Ok(())
 }
 
-fn high_water(c: &Connection) -> Result<u64, BackendError> {
+pub(crate) fn high_water(c: &Connection) -> Result<u64, BackendError> {
     let n: Option<i64> = c
         .query_row("SELECT MAX(seq) FROM changes", [], |r| r.get(0))
         .map_err(db)?;

@@ -91,6 +91,7 @@ CREATE TABLE attachment_chunks(
 /// attachments rows name. The data step rebuilds the read model from the changes.
 const V2: &str = r#"
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE areas(code TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE field_state(
     row_table TEXT NOT NULL,
     row_id BLOB NOT NULL,

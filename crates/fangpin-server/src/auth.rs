@@ -1,4 +1,5 @@
-//! Passwords, device credentials and the sign-in rate limit.
+//! Passwords (hashed on a bounded pool off the async workers), device credentials and the
+//! sign-in back-off per user and address, per address and per user, in a bounded map.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -63,60 +64,197 @@ pub fn same_hash(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// Sign-in attempts per user name: after `free` failures within the window, each further
-/// attempt waits twice as long as the last, from `base_ms`.
+/// The sign-in back-off: failed attempts counted per key, each key waiting twice as long after
+/// every failure beyond its free ones, within a window. The map is bounded: expired entries go
+/// first, then the least recently touched, so no sender can grow it without limit.
 #[derive(Debug)]
 pub struct RateLimit {
-    free: u32,
     base_ms: i64,
+    max_wait_ms: i64,
     window_ms: i64,
-    state: Mutex<HashMap<String, (u32, i64, i64)>>,
+    capacity: usize,
+    state: Mutex<HashMap<String, Entry>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    failures: u32,
+    first_ms: i64,
+    until_ms: i64,
+    touched_ms: i64,
+}
+
+/// How many failures a key is allowed before it waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key<'a> {
+    /// One user from one address: the usual wrong password.
+    UserAt(&'a str, &'a str),
+    /// One address, whatever the user names: one password tried across many names.
+    Address(&'a str),
+    /// One user from any address: guessing spread over many addresses (a high threshold, so a
+    /// user cannot easily be locked out by others).
+    User(&'a str),
+}
+
+impl Key<'_> {
+    fn text(&self) -> String {
+        match self {
+            Key::UserAt(u, a) => format!("u:{u}|a:{a}"),
+            Key::Address(a) => format!("a:{a}"),
+            Key::User(u) => format!("u:{u}"),
+        }
+    }
+
+    fn free(&self) -> u32 {
+        match self {
+            Key::UserAt(..) => 5,
+            Key::Address(_) => 20,
+            Key::User(_) => 50,
+        }
+    }
 }
 
 impl RateLimit {
-    /// Five free failures in fifteen minutes, then waits from one second, doubling.
+    /// Waits from one second, doubling, at most fifteen minutes; failures are forgotten after
+    /// fifteen minutes; at most 10,000 keys are kept.
     pub fn new() -> Self {
+        Self::with_capacity(10_000)
+    }
+
+    /// The same limits with room for `capacity` keys.
+    pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            free: 5,
             base_ms: 1_000,
+            max_wait_ms: 15 * 60 * 1000,
             window_ms: 15 * 60 * 1000,
+            capacity: capacity.max(1),
             state: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Milliseconds to wait before `key` may try again, or None when it may try now.
-    pub fn wait(&self, key: &str, now_ms: i64) -> Option<i64> {
+    /// How many keys are kept.
+    pub fn len(&self) -> usize {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Whether no key is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Milliseconds to wait before any of `keys` may try again, or None when all may try now.
+    pub fn wait(&self, keys: &[Key<'_>], now_ms: i64) -> Option<i64> {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let (_, _, until) = state.get(key)?;
-        (*until > now_ms).then_some(until - now_ms)
+        keys.iter()
+            .filter_map(|k| state.get(&k.text()))
+            .filter(|e| e.until_ms > now_ms)
+            .map(|e| e.until_ms - now_ms)
+            .max()
     }
 
-    /// Records a failed attempt.
-    pub fn failed(&self, key: &str, now_ms: i64) {
+    /// Records a failed attempt against every key.
+    pub fn failed(&self, keys: &[Key<'_>], now_ms: i64) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = state.entry(key.to_owned()).or_insert((0, now_ms, 0));
-        if now_ms - entry.1 > self.window_ms {
-            *entry = (0, now_ms, 0);
-        }
-        entry.0 += 1;
-        if entry.0 > self.free {
-            let doublings = (entry.0 - self.free - 1).min(16);
-            entry.2 = now_ms + self.base_ms * (1i64 << doublings);
+        for k in keys {
+            let text = k.text();
+            if !state.contains_key(&text) && state.len() >= self.capacity {
+                let window = self.window_ms;
+                state.retain(|_, e| now_ms - e.first_ms <= window || e.until_ms > now_ms);
+                if state.len() >= self.capacity {
+                    if let Some(oldest) = state
+                        .iter()
+                        .min_by_key(|(_, e)| e.touched_ms)
+                        .map(|(k, _)| k.clone())
+                    {
+                        state.remove(&oldest);
+                    }
+                }
+            }
+            let e = state.entry(text).or_insert(Entry {
+                failures: 0,
+                first_ms: now_ms,
+                until_ms: 0,
+                touched_ms: now_ms,
+            });
+            if now_ms - e.first_ms > self.window_ms {
+                *e = Entry {
+                    failures: 0,
+                    first_ms: now_ms,
+                    until_ms: 0,
+                    touched_ms: now_ms,
+                };
+            }
+            e.failures += 1;
+            e.touched_ms = now_ms;
+            if e.failures > k.free() {
+                let doublings = (e.failures - k.free() - 1).min(20);
+                e.until_ms = now_ms + (self.base_ms << doublings).min(self.max_wait_ms);
+            }
         }
     }
 
-    /// Forgets a key after a successful sign-in.
-    pub fn succeeded(&self, key: &str) {
+    /// Forgets the user's failures from this address after a successful sign-in.
+    pub fn succeeded(&self, user: &str, address: &str) {
         self.state
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
+            .remove(&Key::UserAt(user, address).text());
     }
 }
 
 impl Default for RateLimit {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// Password hashing off the async workers, on a bounded pool: at most `slots` hashes at once,
+/// and at most `queue` requests waiting for one; beyond that a sign-in is told to come back.
+#[derive(Debug)]
+pub struct Hashing {
+    slots: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+    queue: usize,
+}
+
+impl Hashing {
+    /// A pool of `slots` (the cores, usually) with room for `queue` waiting sign-ins.
+    pub fn new(slots: usize, queue: usize) -> Self {
+        Self {
+            slots: tokio::sync::Semaphore::new(slots.max(1)),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            queue,
+        }
+    }
+
+    /// Verifies a password on the pool; None when the pool is full.
+    pub async fn verify(&self, password: String, hash: String) -> Option<bool> {
+        use std::sync::atomic::Ordering;
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        let permit = self.slots.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let _permit = permit.ok()?;
+        tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .ok()
+    }
+
+    /// Hashes a password on the pool; None when the pool is full.
+    pub async fn hash(&self, password: String) -> Option<Result<String, String>> {
+        let _permit = self.slots.acquire().await.ok()?;
+        tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .ok()
+    }
+}
+
+impl Default for Hashing {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self::new(cores, 64)
     }
 }
 
@@ -138,17 +276,50 @@ mod tests {
     }
 
     #[test]
-    fn the_wait_grows_after_the_free_failures() {
-        let r = RateLimit::new();
+    fn the_wait_grows_after_the_free_failures_and_the_map_stays_bounded() {
+        let r = RateLimit::with_capacity(100);
+        let me = [
+            Key::UserAt("u", "1.1.1.1"),
+            Key::Address("1.1.1.1"),
+            Key::User("u"),
+        ];
         for i in 0..5 {
-            r.failed("u", 1000 + i);
-            assert_eq!(r.wait("u", 1000 + i), None);
+            r.failed(&me, 1000 + i);
+            assert_eq!(r.wait(&me, 1000 + i), None);
         }
-        r.failed("u", 2000);
-        assert_eq!(r.wait("u", 2000), Some(1000));
-        r.failed("u", 3000);
-        assert_eq!(r.wait("u", 3000), Some(2000));
-        r.succeeded("u");
-        assert_eq!(r.wait("u", 3000), None);
+        r.failed(&me, 2000);
+        assert_eq!(r.wait(&me, 2000), Some(1000));
+        r.failed(&me, 3000);
+        assert_eq!(r.wait(&me, 3000), Some(2000));
+        // The same user from another address may still try: nobody locks a user out alone.
+        let elsewhere = [
+            Key::UserAt("u", "2.2.2.2"),
+            Key::Address("2.2.2.2"),
+            Key::User("u"),
+        ];
+        assert_eq!(r.wait(&elsewhere, 3000), None);
+        r.succeeded("u", "1.1.1.1");
+        assert_eq!(r.wait(&[Key::UserAt("u", "1.1.1.1")], 3000), None);
+        // One address spraying many names is slowed after its free failures.
+        for i in 0..21 {
+            let name = format!("n{i}");
+            r.failed(
+                &[Key::UserAt(&name, "3.3.3.3"), Key::Address("3.3.3.3")],
+                4000,
+            );
+        }
+        assert!(r.wait(&[Key::Address("3.3.3.3")], 4000).is_some());
+        // Thousands of names never grow the map past its capacity.
+        for i in 0..5_000 {
+            let name = format!("x{i}");
+            r.failed(&[Key::UserAt(&name, "4.4.4.4")], 5000 + i);
+        }
+        assert!(r.len() <= 100, "{}", r.len());
+        // The wait is capped.
+        let k = [Key::UserAt("v", "5.5.5.5")];
+        for _ in 0..100 {
+            r.failed(&k, 9000);
+        }
+        assert!(r.wait(&k, 9000).unwrap() <= 15 * 60 * 1000);
     }
 }

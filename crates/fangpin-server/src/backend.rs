@@ -104,6 +104,19 @@ pub struct AttachmentStatus {
     pub complete: bool,
 }
 
+/// One chunk of an attachment upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    /// The attachment's SHA-256, hex.
+    pub sha256: String,
+    /// The whole attachment's declared size.
+    pub size: u64,
+    /// Where this chunk starts.
+    pub offset: u64,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
 /// Figures per village for the console, from the read model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct VillageProgress {
@@ -193,6 +206,8 @@ pub trait Backend: Send + Sync + 'static {
 
     /// The service's epoch, the device's acknowledgement and the highest sequence number.
     fn sync_state(&self, actor: Actor) -> Fut<'_, SyncState>;
+    /// The highest global sequence number held.
+    fn high_water(&self) -> Fut<'_, u64>;
     /// Starts a new epoch (after a restore), based at the highest sequence number held.
     fn new_epoch(&self) -> Fut<'_, fangpin_sync::wire::Epoch>;
     /// Stores a batch of the actor's device's changes, once each, judging every one, and
@@ -241,14 +256,18 @@ pub trait Backend: Send + Sync + 'static {
     /// rebuild where they differ.
     fn rebuild(&self, replace: bool) -> Fut<'_, RebuildReport>;
 
-    /// Adds a chunk of the actor's device's upload at `offset`.
+    /// Keeps the names of areas (统计用区划代码 with their names): villages, townships,
+    /// counties. A code given again gets the new name.
+    fn set_area_names(&self, names: Vec<(String, String)>) -> Fut<'_, u64>;
+    /// The names of the areas a scope covers and of the areas above them (its townships and
+    /// county), for the screens.
+    fn area_names(&self, scope: Scope) -> Fut<'_, Vec<(String, String)>>;
+
+    /// Adds a chunk of the actor's device's upload.
     fn put_attachment(
         &self,
         actor: Actor,
-        sha256: String,
-        size: u64,
-        offset: u64,
-        bytes: Vec<u8>,
+        chunk: Chunk,
         quota: Quota,
         now_ms: i64,
     ) -> Fut<'_, AttachmentStatus>;

@@ -320,6 +320,10 @@ mod tests {
         let created = c
             .writer
             .create(&mut c.replica, &h, &[(VILLAGE_CODE, json!(V1))], 1);
+        let moved = c
+            .writer
+            .set(&mut c.replica, &h, VILLAGE_CODE, json!("530325101202"), 2)
+            .unwrap();
         let p = pusher(&c, Role::VillageCadre);
         assert_eq!(judge(&p, &created[1], &facts(Some(V1))).unwrap(), V1);
         assert_eq!(
@@ -383,10 +387,6 @@ mod tests {
                 RefusalCode::ClockAhead
             );
         }
-        let moved = c
-            .writer
-            .set(&mut c.replica, &h, VILLAGE_CODE, json!("530325101202"), 2)
-            .unwrap();
         assert_eq!(
             code(judge(&p, &moved, &facts(Some(V1)))),
             RefusalCode::OutOfScope

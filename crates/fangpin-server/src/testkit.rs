@@ -14,7 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::attachment::{sha256_hex, Quota};
-use crate::backend::{Backend, BackendError, Resolution};
+use crate::backend::{Backend, BackendError, Chunk, Resolution};
 use crate::model::{Actor, Device, DeviceKind, Role, Scope, User};
 
 /// Village codes the suite uses: two in one township, one in another.
@@ -421,7 +421,7 @@ pub async fn history_cannot_be_forged(b: Arc<dyn Backend>) {
     push(b, &a, &base).await;
     let mut ro = ra.clone();
     let first = wo.set(&mut ro, &h, "phone", json!("5"), 2).unwrap();
-    push(b, &o, &[first.clone()]).await;
+    push(b, &o, std::slice::from_ref(&first)).await;
     let mut selfish = wa.set(&mut ra, &h, "phone", json!("2"), 2).unwrap();
     selfish.parents = vec![selfish.id];
     let mut future = wa.set(&mut ra, &h, "phone", json!("3"), 3).unwrap();
@@ -548,8 +548,8 @@ pub async fn conflicts_are_shown_and_resolved_by_supervisors_only(b: Arc<dyn Bac
     }
     let ea = wa.set(&mut ra, &h, "phone", json!("2"), 2).unwrap();
     let ec = wc.set(&mut rc, &h, "phone", json!("3"), 2).unwrap();
-    push(b, &a, &[ea.clone()]).await;
-    push(b, &c, &[ec.clone()]).await;
+    push(b, &a, std::slice::from_ref(&ea)).await;
+    push(b, &c, std::slice::from_ref(&ec)).await;
     let open = b.conflicts(sup.user.scope.clone()).await.unwrap();
     let mine: Vec<_> = open.iter().filter(|x| x.row == h).collect();
     assert_eq!(mine.len(), 1);
@@ -628,7 +628,7 @@ pub async fn conflicts_are_shown_and_resolved_by_supervisors_only(b: Arc<dyn Bac
     let mut rc = ra.clone();
     let d = wa.delete(&mut ra, &h, 6);
     let e = wc.set(&mut rc, &h, "head_name", json!("王五"), 6).unwrap();
-    push(b, &a, &[d.clone()]).await;
+    push(b, &a, std::slice::from_ref(&d)).await;
     push(b, &c, &[e]).await;
     let open = b.conflicts(sup.user.scope.clone()).await.unwrap();
     let ed: Vec<_> = open.iter().filter(|x| x.row == h).collect();
@@ -775,8 +775,14 @@ pub async fn attachments_belong_to_their_device_and_their_rows(b: Arc<dyn Backen
     let (a, mut w) = actor(b, "photographer", Role::VillageCadre, &[V1]).await;
     let (squatter, _) = actor(b, "squatter", Role::VillageCadre, &[V1]).await;
     let (far, _) = actor(b, "far", Role::VillageCadre, &[V2]).await;
+    let chunk = |sha256: &str, size: u64, offset: u64, bytes: Vec<u8>| Chunk {
+        sha256: sha256.to_owned(),
+        size,
+        offset,
+        bytes,
+    };
     let put = |who: &Actor, size: u64, offset: u64, bytes: Vec<u8>| {
-        b.put_attachment(who.clone(), hash.clone(), size, offset, bytes, q, NOW)
+        b.put_attachment(who.clone(), chunk(&hash, size, offset, bytes), q, NOW)
     };
     let e = put(&a, size, 0, data[..10].to_vec()).await.unwrap_err();
     assert!(
@@ -887,10 +893,7 @@ pub async fn attachments_belong_to_their_device_and_their_rows(b: Arc<dyn Backen
     let e = b
         .put_attachment(
             b2.clone(),
-            other.clone(),
-            11,
-            0,
-            b"other phot0".to_vec(),
+            chunk(&other, 11, 0, b"other phot0".to_vec()),
             q,
             NOW,
         )
@@ -909,10 +912,7 @@ pub async fn attachments_belong_to_their_device_and_their_rows(b: Arc<dyn Backen
     assert!(
         b.put_attachment(
             b2.clone(),
-            other.clone(),
-            11,
-            0,
-            b"other photo".to_vec(),
+            chunk(&other, 11, 0, b"other photo".to_vec()),
             q,
             NOW
         )
@@ -928,10 +928,7 @@ pub async fn attachments_belong_to_their_device_and_their_rows(b: Arc<dyn Backen
     let e = b
         .put_attachment(
             a.clone(),
-            other.clone(),
-            11,
-            0,
-            vec![0; 3],
+            chunk(&other, 11, 0, vec![0; 3]),
             Quota {
                 stored_per_user: 1,
                 ..small

@@ -109,6 +109,17 @@ impl From<SyncError> for AppError {
     }
 }
 
+impl From<FieldErrorView> for AppError {
+    fn from(e: FieldErrorView) -> Self {
+        AppError {
+            code: e.code,
+            message: format!("{}: invalid", e.field),
+            message_zh: e.message_zh,
+            field: Some(e.field),
+        }
+    }
+}
+
 /// A field error as the form shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct FieldErrorView {

@@ -1,5 +1,6 @@
-//! Accounts and devices: enrolling a field device, console sign-in, who is calling, and the
-//! administrator's accounts and devices.
+//! Accounts and devices, for the administrator: adding, listing and changing accounts
+//! (display name, role, scope, disabled), resetting a password, listing and revoking devices.
+//! Disabling an account revokes its devices; the command line uses the same functions.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -10,44 +11,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::session::MAX_USERNAME;
 use super::{need, AppState, Authed, Body};
-use crate::auth;
 use crate::error::{ApiError, ErrorBody};
-use crate::model::{Device, DeviceKind, Role, Scope, User};
-
-/// Sign-in to enrol a device or open a console session.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct SignIn {
-    /// The user name.
-    pub username: String,
-    /// The password.
-    pub password: String,
-    /// A name for the device (field devices only).
-    #[serde(default)]
-    pub device_name: String,
-}
-
-/// A new credential.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Enrolment {
-    /// The device id, also the sync protocol's device id.
-    pub device_id: Uuid,
-    /// The credential to send as `Authorization: Bearer …`; shown once.
-    pub credential: String,
-    /// When it expires, ms since the epoch.
-    pub expires_ms: i64,
-    /// The signed-in user.
-    pub user: User,
-}
-
-/// The caller.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Me {
-    /// The user.
-    pub user: User,
-    /// The device or session.
-    pub device: Device,
-}
+use crate::model::{Device, Role, Scope, User};
 
 /// A new account.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -64,135 +31,38 @@ pub struct NewUser {
     pub scope: Scope,
 }
 
+/// A change to an account; fields left out stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct UserUpdate {
+    /// The name shown.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// The role.
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// The area prefixes.
+    #[serde(default)]
+    pub scope: Option<Scope>,
+    /// Disabled accounts cannot sign in or sync; disabling revokes the account's devices.
+    #[serde(default)]
+    pub disabled: Option<bool>,
+}
+
+/// A new password set by the administrator.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PasswordReset {
+    /// The new password, at least 8 characters.
+    pub password: String,
+}
+
 /// The accounts and devices routes.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/enrol", post(enrol))
-        .route("/api/v1/login", post(login))
-        .route("/api/v1/me", get(me))
         .route("/api/v1/users", get(users).post(create_user))
+        .route("/api/v1/users/{id}", axum::routing::patch(change_user))
+        .route("/api/v1/users/{id}/password", post(reset_password))
         .route("/api/v1/devices", get(devices))
         .route("/api/v1/devices/{id}/revoke", post(revoke))
-}
-
-async fn sign_in(state: &AppState, req: &SignIn) -> Result<User, ApiError> {
-    let now = state.now();
-    if let Some(wait) = state.limits.wait(&req.username, now) {
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            "too many failed sign-ins",
-        );
-        e.body.retry_after_ms = Some(wait);
-        return Err(e);
-    }
-    let stored = state.backend.user_by_name(req.username.clone()).await?;
-    let ok = match &stored {
-        Some(s) => auth::verify_password(&req.password, &s.password_hash),
-        None => {
-            // Spend the same time as a real check, so names cannot be probed.
-            auth::verify_password(&req.password, DUMMY_HASH);
-            false
-        }
-    };
-    match stored {
-        Some(s) if ok && !s.user.disabled => {
-            state.limits.succeeded(&req.username);
-            Ok(s.user)
-        }
-        Some(s) if ok => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "user_disabled",
-            format!("{} is disabled", s.user.username),
-        )),
-        _ => {
-            state.limits.failed(&req.username, now);
-            Err(ApiError::unauthenticated(
-                "wrong_password",
-                "wrong user name or password",
-            ))
-        }
-    }
-}
-
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$N3mGJG0y7nYwB0b2YpYpM2XrZ1yXyWz9p2y1O5q0Q0c";
-
-async fn issue(
-    state: &AppState,
-    user: User,
-    name: String,
-    kind: DeviceKind,
-) -> Result<Enrolment, ApiError> {
-    let now = state.now();
-    let ttl = match kind {
-        DeviceKind::Field => state.settings.device_ttl_ms,
-        DeviceKind::Console => state.settings.console_ttl_ms,
-    };
-    let id = Uuid::now_v7();
-    let (credential, hash) = auth::new_credential(id);
-    let device = Device {
-        id,
-        user_id: user.id,
-        name,
-        kind,
-        created_ms: now,
-        expires_ms: now + ttl,
-        revoked_ms: None,
-    };
-    state.backend.create_device(device, hash).await?;
-    Ok(Enrolment {
-        device_id: id,
-        credential,
-        expires_ms: now + ttl,
-        user,
-    })
-}
-
-/// Enrols a field device: the one moment a signal is needed.
-#[utoipa::path(post, path = "/api/v1/enrol", request_body = SignIn,
-    responses((status = 201, body = Enrolment), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn enrol(
-    State(s): State<AppState>,
-    Body(req): Body<SignIn>,
-) -> Result<impl IntoResponse, ApiError> {
-    let user = sign_in(&s, &req).await?;
-    if !user.role.syncs() {
-        return Err(ApiError::forbidden(
-            "this role does not sync household data",
-        ));
-    }
-    let name = if req.device_name.trim().is_empty() {
-        "field device".to_owned()
-    } else {
-        req.device_name
-    };
-    Ok((
-        StatusCode::CREATED,
-        Json(issue(&s, user, name, DeviceKind::Field).await?),
-    ))
-}
-
-/// Opens a console session.
-#[utoipa::path(post, path = "/api/v1/login", request_body = SignIn,
-    responses((status = 200, body = Enrolment), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn login(
-    State(s): State<AppState>,
-    Body(req): Body<SignIn>,
-) -> Result<Json<Enrolment>, ApiError> {
-    let user = sign_in(&s, &req).await?;
-    Ok(Json(
-        issue(&s, user, "console".into(), DeviceKind::Console).await?,
-    ))
-}
-
-/// Who is calling.
-#[utoipa::path(get, path = "/api/v1/me", security(("bearer" = [])),
-    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
-async fn me(Authed(a): Authed) -> Json<Me> {
-    Json(Me {
-        user: a.user,
-        device: a.device,
-    })
 }
 
 /// Every account.
@@ -216,43 +86,156 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
-/// Creates an account after checking its fields; used by the API and the command line.
-pub async fn new_user(s: &AppState, req: NewUser) -> Result<User, ApiError> {
-    if req.username.trim().is_empty() || req.username.len() > 64 {
-        return Err(ApiError::bad_request(
-            "invalid_username",
-            "username: 1 to 64 characters",
-        ));
-    }
-    if req.password.chars().count() < 8 {
+/// Changes an account.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", params(("id" = Uuid, Path)), request_body = UserUpdate, security(("bearer" = [])),
+    responses((status = 200, body = User), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn change_user(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+    Body(req): Body<UserUpdate>,
+) -> Result<Json<User>, ApiError> {
+    let Path(id) = id.map_err(|e| ApiError::bad_request("malformed_path", e.body_text()))?;
+    need(a.user.role.administers(), "manage accounts")?;
+    Ok(Json(update_user(&s, id, req).await?))
+}
+
+/// Sets a new password for an account.
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", params(("id" = Uuid, Path)), request_body = PasswordReset, security(("bearer" = [])),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn reset_password(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+    Body(req): Body<PasswordReset>,
+) -> Result<StatusCode, ApiError> {
+    let Path(id) = id.map_err(|e| ApiError::bad_request("malformed_path", e.body_text()))?;
+    need(a.user.role.administers(), "manage accounts")?;
+    set_password(&s, id, &req.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn check_password(password: &str) -> Result<(), ApiError> {
+    if password.chars().count() < 8 || password.len() > super::session::MAX_PASSWORD {
         return Err(ApiError::bad_request(
             "weak_password",
-            "password: at least 8 characters",
+            "password: at least 8 characters, at most 1024 bytes",
         ));
     }
-    if let Some(bad) = req
-        .scope
+    Ok(())
+}
+
+fn check_scope(scope: &Scope) -> Result<(), ApiError> {
+    if let Some(bad) = scope
         .areas
         .iter()
         .find(|p| p.is_empty() || p.len() > 12 || !p.bytes().all(|b| b.is_ascii_digit()))
     {
         return Err(ApiError::bad_request(
             "invalid_scope",
-            format!("scope: {bad:?} is not an area code prefix"),
+            format!(
+                "scope: {:?} is not an area code prefix",
+                crate::judge::clip(bad, 20)
+            ),
         ));
     }
-    let hash = auth::hash_password(&req.password)
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e))?;
+    if scope.areas.len() > 1000 {
+        return Err(ApiError::bad_request(
+            "invalid_scope",
+            "scope: at most 1000 areas",
+        ));
+    }
+    Ok(())
+}
+
+/// Creates an account after checking its fields; used by the API and the command line.
+pub async fn new_user(s: &AppState, req: NewUser) -> Result<User, ApiError> {
+    if req.username.trim().is_empty()
+        || req.username.chars().count() > MAX_USERNAME
+        || req.username.trim() != req.username
+    {
+        return Err(ApiError::bad_request(
+            "invalid_username",
+            format!("username: 1 to {MAX_USERNAME} characters, no spaces around"),
+        ));
+    }
+    check_password(&req.password)?;
+    check_scope(&req.scope)?;
+    let hash = s
+        .hashing
+        .hash(req.password)
+        .await
+        .and_then(Result::ok)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "hashing failed",
+            )
+        })?;
     let user = User {
         id: Uuid::now_v7(),
         username: req.username,
-        display_name: req.display_name,
+        display_name: req.display_name.chars().take(64).collect(),
         role: req.role,
         scope: req.scope,
         disabled: false,
     };
     s.backend.create_user(user.clone(), hash).await?;
     Ok(user)
+}
+
+/// Changes an account; disabling it revokes every device of it, so a departed cadre's tablet is
+/// refused and cannot enrol again. Used by the API and the command line.
+pub async fn update_user(s: &AppState, id: Uuid, req: UserUpdate) -> Result<User, ApiError> {
+    let mut user = s
+        .backend
+        .user(id)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such account"))?;
+    if let Some(scope) = req.scope {
+        check_scope(&scope)?;
+        user.scope = scope;
+    }
+    if let Some(name) = req.display_name {
+        user.display_name = name.chars().take(64).collect();
+    }
+    if let Some(role) = req.role {
+        user.role = role;
+    }
+    let disabling = req.disabled == Some(true) && !user.disabled;
+    if let Some(d) = req.disabled {
+        user.disabled = d;
+    }
+    s.backend.update_user(user.clone()).await?;
+    if disabling {
+        let now = s.now();
+        for d in s.backend.devices(Some(id)).await? {
+            if d.revoked_ms.is_none() {
+                s.backend.revoke_device(d.id, now).await?;
+            }
+        }
+    }
+    Ok(user)
+}
+
+/// Sets an account's password; used by the API and the command line.
+pub async fn set_password(s: &AppState, id: Uuid, password: &str) -> Result<(), ApiError> {
+    check_password(password)?;
+    let hash = s
+        .hashing
+        .hash(password.to_owned())
+        .await
+        .and_then(Result::ok)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "hashing failed",
+            )
+        })?;
+    s.backend.set_password(id, hash).await?;
+    Ok(())
 }
 
 /// Every device.
@@ -265,7 +248,6 @@ async fn devices(
     need(a.user.role.administers(), "manage devices")?;
     Ok(Json(s.backend.devices(None).await?))
 }
-
 /// Revokes a device: it is refused and told to wipe its data.
 #[utoipa::path(post, path = "/api/v1/devices/{id}/revoke", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]

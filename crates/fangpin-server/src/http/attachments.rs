@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{need, AppState, Authed};
-use crate::backend::AttachmentStatus;
+use crate::backend::{AttachmentStatus, Chunk};
 use crate::error::{ApiError, ErrorBody};
 
 /// Where a chunk goes.
@@ -68,10 +68,12 @@ async fn put_attachment(
         s.backend
             .put_attachment(
                 a,
-                sha256,
-                q.size,
-                q.offset,
-                bytes.to_vec(),
+                Chunk {
+                    sha256,
+                    size: q.size,
+                    offset: q.offset,
+                    bytes: bytes.to_vec(),
+                },
                 s.settings.quota,
                 s.now(),
             )

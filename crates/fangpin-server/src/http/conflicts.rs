@@ -1,5 +1,5 @@
-//! Supervision: open conflicts and their resolution, a field's history (the audit trail), and
-//! progress per village.
+//! Conflicts: the open ones in the caller's scope, their resolution by a supervisor, and a
+//! field's history (the audit trail).
 
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
@@ -10,9 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{need, AppState, Authed, Body};
-use crate::backend::{AuditEntry, Resolution, VillageProgress};
+use crate::backend::{AuditEntry, Resolution};
 use crate::error::{ApiError, ErrorBody};
-use crate::model::Role;
 
 /// A supervisor's resolution of one conflict.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -27,6 +26,7 @@ pub struct ResolveRequest {
 
 /// Which field's history.
 #[derive(Debug, Clone, Serialize, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// The table.
     pub table: String,
@@ -42,7 +42,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/conflicts", get(conflicts))
         .route("/api/v1/conflicts/resolve", post(resolve))
         .route("/api/v1/history", get(history))
-        .route("/api/v1/progress", get(progress))
 }
 
 /// Open conflicts in the caller's scope.
@@ -88,32 +87,4 @@ async fn history(
             .history(a.user.scope, RowKey::new(q.table, q.id), q.field)
             .await?,
     ))
-}
-
-/// Households and conflicts per village in the caller's scope.
-#[utoipa::path(get, path = "/api/v1/progress", security(("bearer" = [])),
-    responses((status = 200, body = Vec<VillageProgress>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn progress(
-    State(s): State<AppState>,
-    Authed(a): Authed,
-) -> Result<Json<Vec<VillageProgress>>, ApiError> {
-    need(
-        a.user.role.supervises() || a.user.role == Role::Office,
-        "see progress",
-    )?;
-    let year = chrono_year(s.now());
-    Ok(Json(
-        s.backend
-            .progress(a.user.scope, format!("{year}-01-01"))
-            .await?,
-    ))
-}
-
-/// The calendar year of a time in ms since the epoch, in China's time (UTC+8).
-fn chrono_year(ms: i64) -> i32 {
-    use chrono::Datelike;
-    let Some(china) = chrono::FixedOffset::east_opt(8 * 3600) else {
-        return 1970;
-    };
-    chrono::DateTime::from_timestamp_millis(ms).map_or(1970, |d| d.with_timezone(&china).year())
 }

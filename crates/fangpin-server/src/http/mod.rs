@@ -6,8 +6,12 @@
 //! limits; [`ApiDoc`] is the OpenAPI document of them all.
 
 mod accounts;
+mod areas;
 mod attachments;
 mod conflicts;
+mod progress;
+mod quarantine;
+mod session;
 mod sync;
 
 use std::sync::Arc;
@@ -29,18 +33,25 @@ use crate::backend::Backend;
 use crate::error::ApiError;
 use crate::model::Actor;
 
-pub use accounts::{new_user, Enrolment, Me, NewUser, SignIn};
+pub use accounts::{new_user, set_password, update_user, NewUser, PasswordReset, UserUpdate};
+pub use areas::AreaName;
 pub use attachments::ChunkQuery;
 pub use conflicts::{HistoryQuery, ResolveRequest};
+pub use quarantine::{QuarantineQuery, ReleaseRequest};
+pub use session::{ClientAddr, Enrolment, Me, Renewal, SignIn, MAX_PASSWORD, MAX_USERNAME};
 
 // The document names each handler bare, as before the split: a module path in `paths(...)`
-// would become the operation's tag and change docs/openapi.json.
+// would become the operation's tag.
 use accounts::{
-    __path_create_user, __path_devices, __path_enrol, __path_login, __path_me, __path_revoke,
+    __path_change_user, __path_create_user, __path_devices, __path_reset_password, __path_revoke,
     __path_users,
 };
+use areas::__path_areas;
 use attachments::{__path_attachment_status, __path_get_attachment, __path_put_attachment};
-use conflicts::{__path_conflicts, __path_history, __path_progress, __path_resolve};
+use conflicts::{__path_conflicts, __path_history, __path_resolve};
+use progress::__path_progress;
+use quarantine::{__path_quarantine, __path_release};
+use session::{__path_enrol, __path_login, __path_me, __path_renew};
 use sync::{__path_pull, __path_push, __path_sync_state};
 
 /// Settings of the service.
@@ -58,6 +69,8 @@ pub struct Settings {
     pub max_body: usize,
     /// The longest a request may take.
     pub timeout: Duration,
+    /// The built console (ui/console/dist), served under `/console/`.
+    pub console_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -69,6 +82,7 @@ impl Default for Settings {
             max_pull_bytes: crate::pull::MAX_PULL_BYTES,
             max_body: 16 * 1024 * 1024,
             timeout: Duration::from_secs(60),
+            console_dir: None,
         }
     }
 }
@@ -80,8 +94,10 @@ pub struct AppState {
     pub backend: Arc<dyn Backend>,
     /// Settings.
     pub settings: Arc<Settings>,
-    /// The sign-in rate limit.
+    /// The sign-in back-off.
     pub limits: Arc<RateLimit>,
+    /// Password hashing, off the async workers on a bounded pool.
+    pub hashing: Arc<auth::Hashing>,
     /// The clock, ms since the epoch (replaceable in tests).
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
@@ -93,6 +109,7 @@ impl AppState {
             backend,
             settings: Arc::new(settings),
             limits: Arc::new(RateLimit::new()),
+            hashing: Arc::new(auth::Hashing::default()),
             clock: Arc::new(|| {
                 std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
@@ -115,11 +132,19 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(Body(v)),
-            Err(JsonRejection::BytesRejection(e)) => Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                e.body_text(),
-            )),
+            // Too large is 413; a body that cannot be read (corrupt gzip, a cut upload) is 400.
+            Err(JsonRejection::BytesRejection(e))
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    e.body_text(),
+                ))
+            }
+            Err(JsonRejection::BytesRejection(e)) => {
+                Err(ApiError::bad_request("malformed_body", e.body_text()))
+            }
             Err(e) => Err(ApiError::bad_request("malformed_json", e.body_text())),
         }
     }
@@ -190,7 +215,7 @@ fn need(ok: bool, what: &str) -> Result<(), ApiError> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "fangpin sync service", description = "Sync, accounts and supervision for 防止返贫监测."),
-    paths(enrol, login, me, sync_state, push, pull, conflicts, resolve, history, progress, put_attachment, attachment_status, get_attachment, users, create_user, devices, revoke),
+    paths(enrol, login, me, renew, sync_state, push, pull, conflicts, resolve, history, progress, quarantine, release, areas, put_attachment, attachment_status, get_attachment, users, create_user, change_user, reset_password, devices, revoke),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -216,19 +241,47 @@ async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }
 
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method",
+    )
+}
+
 /// The service's routes with their limits.
 pub fn router(state: AppState) -> Router {
     let max_body = state.settings.max_body;
     let timeout = state.settings.timeout;
-    Router::new()
+    let console = state.settings.console_dir.clone();
+    let mut app = Router::new()
+        .merge(session::routes())
         .merge(accounts::routes())
         .merge(sync::routes())
         .merge(conflicts::routes())
+        .merge(progress::routes())
+        .merge(quarantine::routes())
+        .merge(areas::routes())
         .merge(attachments::routes())
         .route("/api/v1/openapi.json", get(openapi))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(max_body))
+        .method_not_allowed_fallback(method_not_allowed);
+    if let Some(dir) = console {
+        // The console is a single-page app: an unknown path under it is the app's own route.
+        let index = dir.join("index.html");
+        app = app
+            .nest_service(
+                "/console",
+                tower_http::services::ServeDir::new(dir)
+                    .fallback(tower_http::services::ServeFile::new(index)),
+            )
+            .route(
+                "/",
+                get(|| async { axum::response::Redirect::permanent("/console/") }),
+            );
+    }
+    app.layer(DefaultBodyLimit::max(max_body))
         .layer(RequestDecompressionLayer::new())
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(

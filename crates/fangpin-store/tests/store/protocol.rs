@@ -258,7 +258,7 @@ fn an_edit_from_a_draft_over_a_value_changed_underneath_is_a_conflict() {
     }
     let other = identity(2);
     let mut w = Writer::new(other.device, other.user);
-    let theirs = vec![
+    let theirs = [
         w.set(&mut r, &hh, "phone", json!("13900000000"), 2_000)
             .unwrap(),
         w.set(&mut r, &hh, "address", json!("新地址"), 2_000)

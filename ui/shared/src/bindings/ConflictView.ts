@@ -19,6 +19,10 @@ row_id: string,
  */
 field: string, 
 /**
+ * The table's name in Chinese.
+ */
+table_zh: string, 
+/**
  * The field's name in Chinese.
  */
 label_zh: string, 

@@ -25,6 +25,10 @@ head_id_masked: string,
  */
 village_code: string, 
 /**
+ * The village's name, when the service has sent it.
+ */
+village_name: string, 
+/**
  * 组.
  */
 group_name: string, 

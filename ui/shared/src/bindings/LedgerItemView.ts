@@ -52,4 +52,12 @@ overdue: boolean,
 /**
  * Evidence: attachment hashes.
  */
-evidence: Array<string>, };
+evidence: Array<string>, 
+/**
+ * When it was closed (销号日期).
+ */
+closed_on: string | null, 
+/**
+ * Who checked the rectification and closed it (验收人).
+ */
+checked_by: string | null, };

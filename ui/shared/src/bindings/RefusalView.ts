@@ -17,6 +17,14 @@ reason_zh: string,
  */
 reason: string, 
 /**
+ * The table's name in Chinese.
+ */
+table_zh: string, 
+/**
+ * The field's name in Chinese.
+ */
+label_zh: string, 
+/**
  * The table.
  */
 table: string, 

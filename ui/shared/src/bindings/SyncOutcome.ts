@@ -21,6 +21,22 @@ refused: number,
  */
 conflicts: number, 
 /**
+ * Changes sent again because the service had lost them (it was restored from a backup).
+ */
+resent: number, 
+/**
+ * Photos and signatures left for a later sync.
+ */
+attachments_waiting: number, 
+/**
+ * Pulled changes this device could not apply (kept, tried again at each sync).
+ */
+problems: number, 
+/**
+ * Whether the device's credential was renewed.
+ */
+renewed: boolean, 
+/**
  * When it finished.
  */
 finished_ms: number, };

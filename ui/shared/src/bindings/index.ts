@@ -3,6 +3,7 @@ export type { AppError } from './AppError';
 export type { AppStatus } from './AppStatus';
 export type { AssessOutcome } from './AssessOutcome';
 export type { AttachmentView } from './AttachmentView';
+export type { ChangedField } from './ChangedField';
 export type { ConflictView } from './ConflictView';
 export type { FieldErrorView } from './FieldErrorView';
 export type { HeadView } from './HeadView';

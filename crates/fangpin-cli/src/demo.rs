@@ -1,0 +1,144 @@
+//! `fangpin demo`: fills an empty service with a generated township: accounts for every role,
+//! the names of its areas, and thousands of households pushed as a supervisor's device would.
+
+use std::io::Write;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use fangpin_server::http::NewUser;
+use fangpin_server::model::{Actor, Device, DeviceKind};
+use fangpin_server::{Role, Scope};
+
+use crate::service::{now_ms, open, state, Db};
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    db: Db,
+    /// How many households.
+    #[arg(long, default_value_t = 3000)]
+    households: usize,
+    /// The generator's seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The password of every demo account.
+    #[arg(long, default_value = "fangpin-demo")]
+    password: String,
+}
+
+/// `fangpin demo`: fills the service with a generated township.
+pub async fn demo(args: DemoArgs) -> Result<()> {
+    let backend = open(&args.db).await?;
+    let s = state(backend.clone());
+    let today = chrono::Local::now().date_naive();
+    let town = fangpin_app::township::generate(args.seed, args.households, today);
+    let mut names: Vec<(String, String)> = town
+        .villages
+        .iter()
+        .map(|v| (v.code.clone(), v.name.clone()))
+        .collect();
+    names.push((
+        format!("{:0<12}", fangpin_app::township::TOWNSHIP),
+        fangpin_app::township::TOWNSHIP_NAME.to_owned(),
+    ));
+    names.push((
+        format!("{:0<12}", fangpin_app::township::COUNTY),
+        fangpin_app::township::COUNTY_NAME.to_owned(),
+    ));
+    backend.set_area_names(names).await?;
+    let mut accounts: Vec<(String, String, Role, Vec<String>)> = vec![
+        (
+            "admin".into(),
+            "系统管理员".into(),
+            Role::SystemAdmin,
+            vec![],
+        ),
+        (
+            "zhen".into(),
+            "镇扶贫办".into(),
+            Role::TownshipSupervisor,
+            vec![fangpin_app::township::TOWNSHIP.into()],
+        ),
+    ];
+    for (i, o) in town.offices.iter().enumerate() {
+        accounts.push((
+            format!("office{}", i + 1),
+            o.name.clone(),
+            Role::Office,
+            o.villages.clone(),
+        ));
+    }
+    for (i, v) in town.villages.iter().enumerate() {
+        accounts.push((
+            format!("cadre{:02}", i + 1),
+            format!("{}村干部", v.name),
+            Role::VillageCadre,
+            vec![v.code.clone()],
+        ));
+    }
+    let mut importer = None;
+    for (username, display_name, role, scope) in accounts {
+        let req = NewUser {
+            username: username.clone(),
+            display_name,
+            password: args.password.clone(),
+            role,
+            scope: Scope::new(scope),
+        };
+        match fangpin_server::http::new_user(&s, req).await {
+            Ok(u) if username == "zhen" => importer = Some(u),
+            Ok(_) => {}
+            Err(e) if e.body.code == "exists" => {
+                bail!("{username} exists already: the demo needs an empty database")
+            }
+            Err(e) => bail!("{}: {}", e.body.code, e.body.message),
+        }
+    }
+    let user = importer.context("the supervisor account")?;
+    let device = Device {
+        id: uuid::Uuid::now_v7(),
+        user_id: user.id,
+        name: "demo import".into(),
+        kind: DeviceKind::Field,
+        created_ms: now_ms(),
+        expires_ms: now_ms(),
+        revoked_ms: None,
+    };
+    backend.create_device(device.clone(), String::new()).await?;
+    let actor = Actor { user, device };
+    let changes =
+        fangpin_app::township::changes(&town, actor.device.id, actor.user.id, now_ms() as u64);
+    let mut pushed = 0usize;
+    let mut refused = 0usize;
+    for batch in changes {
+        let resp = backend
+            .push(
+                actor.clone(),
+                fangpin_sync::wire::PROTOCOL_VERSION,
+                batch,
+                now_ms(),
+            )
+            .await?;
+        pushed += resp.accepted as usize;
+        refused += resp.refusals.len();
+    }
+    if refused > 0 {
+        bail!("{refused} demo changes were refused");
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "demo township: {} households in {} villages of {} offices; {pushed} changes",
+        town.households.len(),
+        town.villages.len(),
+        town.offices.len()
+    )?;
+    writeln!(
+        out,
+        "accounts (password {:?}): admin, zhen (township supervisor), office1..{}, cadre01..{:02}",
+        args.password,
+        town.offices.len(),
+        town.villages.len()
+    )?;
+    Ok(())
+}
