@@ -252,6 +252,6 @@ pub struct Household {
     #[serde(default)]
     pub helper: Option<Helper>,
     /// 致贫返贫风险 recorded by the cadre (at most five, no repeats).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::nullable::or_default")]
     pub risk_types: Vec<RiskType>,
 }

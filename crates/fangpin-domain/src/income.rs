@@ -28,7 +28,7 @@ pub struct YearIncome {
     /// 生产经营性支出.
     pub business_spending_fen: Fen,
     /// 合规自付医疗支出 (after all insurance and assistance).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::nullable::or_default")]
     pub medical_out_of_pocket_fen: Fen,
 }
 

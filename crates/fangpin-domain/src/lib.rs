@@ -21,6 +21,7 @@ pub mod indicator;
 pub mod measure;
 pub mod member;
 pub mod money;
+mod nullable;
 pub mod policy;
 pub mod record;
 pub mod risk;

@@ -213,10 +213,10 @@ impl Disability {
 #[serde(deny_unknown_fields)]
 pub struct Health {
     /// 长期慢性病.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::nullable::or_default")]
     pub chronic_illness: bool,
     /// 大病.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::nullable::or_default")]
     pub serious_illness: bool,
     /// 残疾.
     #[serde(default)]
@@ -321,7 +321,7 @@ pub struct Member {
     /// 在校生状况.
     pub student_status: StudentStatus,
     /// 健康状况.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::nullable::or_default")]
     pub health: Health,
     /// 劳动技能.
     pub labour_capacity: LabourCapacity,
@@ -340,16 +340,16 @@ pub struct Member {
     /// 家庭医生签约.
     pub family_doctor_signed: bool,
     /// 享受低保.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::nullable::or_default")]
     pub dibao: bool,
     /// 特困供养.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::nullable::or_default")]
     pub tekun: bool,
     /// 易地扶贫搬迁.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::nullable::or_default")]
     pub relocated: bool,
     /// 公益岗位.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::nullable::or_default")]
     pub public_welfare_job: bool,
 }
 

@@ -328,9 +328,10 @@ pub struct PolicyBook {
     pub overrides: Vec<PolicyOverride>,
 }
 
-/// Document text used by [`PolicyBook::seed`]'s line, which comes from
-/// the seed plan whose 文号 is not recorded.
-pub const SEED_DOCUMENT: &str = "种子方案，文号待录入";
+/// What the assessment names as the source of [`PolicyBook::seed`]'s line: the built-in
+/// standard, used until the province's policy file (with its 文号) is loaded. Users read it
+/// beside every line figure, so it says what it is rather than an internal name.
+pub const SEED_DOCUMENT: &str = "系统内置标准，未导入本省政策文件";
 
 impl PolicyBook {
     /// The defaults from the design notes and the seed plan's line: 6500
