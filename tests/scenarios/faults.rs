@@ -1,11 +1,14 @@
-//! Faults: the service killed with SIGKILL at random points during pushes and pulls, then
-//! restarted; a connection cut mid-batch; a corrupted batch. Nothing is lost, nothing is
-//! applied twice, and the device resumes.
+//! Faults, on both backends: the service killed with SIGKILL at random points during pushes
+//! and pulls, then restarted; a connection cut mid-batch; a corrupted batch; an upload cut
+//! mid-way. Nothing is lost, nothing is applied twice, the device resumes, and after every step
+//! the service's read model equals a rebuild from its changes.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use fangpin_scenarios::db::{Backend, ServiceDb};
 use fangpin_scenarios::device::{now_ms, Device};
+use fangpin_scenarios::on_both_backends;
 use fangpin_scenarios::proxy::{self, Faults};
 use fangpin_scenarios::server::{add_user, Server};
 use fangpin_sync::RowKey;
@@ -15,34 +18,6 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 const V1: &str = "530325101201";
-
-/// Text fields of a household the faults write.
-const FIELDS: [&str; 7] = [
-    "address",
-    "natural_village",
-    "group",
-    "head_name",
-    "screened_by",
-    "hubianhao",
-    "phone",
-];
-
-fn households(d: &mut Device, n: usize, tag: &str) -> Vec<RowKey> {
-    (0..n)
-        .map(|i| {
-            let h = RowKey::new("household", Uuid::now_v7());
-            let fields: Vec<(String, serde_json::Value)> = FIELDS
-                .iter()
-                .enumerate()
-                .map(|(f, name)| ((*name).to_owned(), json!(format!("{tag}-{i}-{f}"))))
-                .collect();
-            let mut all: Vec<(&str, serde_json::Value)> = vec![("village_code", json!(V1))];
-            all.extend(fields.iter().map(|(k, v)| (k.as_str(), v.clone())));
-            d.store.create(&h, &all, now_ms()).expect("create");
-            h
-        })
-        .collect()
-}
 
 /// Runs a sync in the background and kills the server after `kill_after` progress reports,
 /// then restarts it; returns once the sync has finished. Panics when the sync ended before
@@ -84,10 +59,15 @@ async fn sync_through_a_kill(device: Device, server: &mut Server, kill_after: us
     device
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_service_killed_during_pushes_and_pulls_loses_nothing_and_applies_nothing_twice() {
+on_both_backends!(
+    the_service_killed_during_pushes_and_pulls_loses_nothing_and_applies_nothing_twice
+);
+async fn the_service_killed_during_pushes_and_pulls_loses_nothing_and_applies_nothing_twice(
+    backend: Backend,
+) {
     let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("server.db").display().to_string();
+    let sdb = ServiceDb::new(backend, dir.path());
+    let db = sdb.url.clone();
     add_user(&db, "cadre", "village_cadre", V1);
     add_user(&db, "other", "village_cadre", V1);
     let mut server = Server::start(&db, &[]);
@@ -98,7 +78,7 @@ async fn the_service_killed_during_pushes_and_pulls_loses_nothing_and_applies_no
     writer.client.batch = 50;
     let rounds = 12;
     for round in 0..rounds {
-        households(&mut writer, 40, &format!("r{round}"));
+        writer.households(V1, 40, &format!("r{round}"));
         let pending = writer.store.pending_count().expect("pending") as usize;
         let batches = pending.div_ceil(50);
         // Kill somewhere in the push (progress reports 1..=batches) or in the pull after it.
@@ -109,6 +89,7 @@ async fn the_service_killed_during_pushes_and_pulls_loses_nothing_and_applies_no
             0,
             "round {round}: everything acknowledged"
         );
+        sdb.assert_read_model_rebuilds(&format!("after round {round}"));
     }
 
     // Fresh devices pull everything in small batches while the service is killed again, each
@@ -127,6 +108,7 @@ async fn the_service_killed_during_pushes_and_pulls_loses_nothing_and_applies_no
             writer.state_hash(),
             "reader {n} has exactly what the writer saved"
         );
+        sdb.assert_read_model_rebuilds(&format!("after reader {n}"));
         reader = Some(fresh);
     }
     let reader = reader.expect("a reader");
@@ -152,15 +134,16 @@ async fn the_service_killed_during_pushes_and_pulls_loses_nothing_and_applies_no
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cut_connection_and_a_corrupted_batch_are_repeated_not_applied() {
+on_both_backends!(a_cut_connection_and_a_corrupted_batch_are_repeated_not_applied);
+async fn a_cut_connection_and_a_corrupted_batch_are_repeated_not_applied(backend: Backend) {
     let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("server.db").display().to_string();
+    let sdb = ServiceDb::new(backend, dir.path());
+    let db = sdb.url.clone();
     add_user(&db, "cadre", "village_cadre", V1);
     add_user(&db, "other", "village_cadre", V1);
     let server = Server::start(&db, &[]);
     let mut direct = Device::enrol(&server.url(), "cadre", dir.path()).await;
-    households(&mut direct, 30, "x");
+    direct.households(V1, 30, "x");
     direct.sync().await;
 
     let faults = Arc::new(Faults::default());
@@ -188,12 +171,14 @@ async fn a_cut_connection_and_a_corrupted_batch_are_repeated_not_applied() {
         direct.state_hash(),
         "no corrupted value was applied, nothing is missing"
     );
+    sdb.assert_read_model_rebuilds("after the cut and corrupted batches");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_attachment_upload_cut_mid_way_resumes_from_what_the_service_holds() {
+on_both_backends!(an_attachment_upload_cut_mid_way_resumes_from_what_the_service_holds);
+async fn an_attachment_upload_cut_mid_way_resumes_from_what_the_service_holds(backend: Backend) {
     let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("server.db").display().to_string();
+    let sdb = ServiceDb::new(backend, dir.path());
+    let db = sdb.url.clone();
     add_user(&db, "cadre", "village_cadre", V1);
     let server = Server::start(&db, &[]);
     let faults = Arc::new(Faults::default());
@@ -256,4 +241,5 @@ async fn an_attachment_upload_cut_mid_way_resumes_from_what_the_service_holds() 
         .await
         .expect("bytes");
     assert_eq!(got.as_ref(), photo.as_slice());
+    sdb.assert_read_model_rebuilds("after the upload");
 }

@@ -4,7 +4,8 @@ use std::path::Path;
 
 use fangpin_client::{Client, SyncReport};
 use fangpin_store::{DeviceIdentity, Store, StoreOptions};
-use fangpin_sync::{DeviceId, UserId};
+use fangpin_sync::{DeviceId, RowKey, UserId};
+use serde_json::json;
 use uuid::Uuid;
 
 /// One enrolled device.
@@ -16,6 +17,17 @@ pub struct Device {
     credential: String,
     device_id: Uuid,
 }
+
+/// Text fields of a household the scenarios write.
+const FIELDS: [&str; 7] = [
+    "address",
+    "natural_village",
+    "group",
+    "head_name",
+    "screened_by",
+    "hubianhao",
+    "phone",
+];
 
 /// Milliseconds since the epoch.
 pub fn now_ms() -> u64 {
@@ -59,6 +71,26 @@ impl Device {
             credential: e.credential,
             device_id: e.device_id,
         }
+    }
+
+    /// Creates `n` households in `village`, each text field holding `tag`, the number and the
+    /// field's place.
+    pub fn households(&mut self, village: &str, n: usize, tag: &str) -> Vec<RowKey> {
+        (0..n)
+            .map(|i| {
+                let h = RowKey::new("household", Uuid::now_v7());
+                let mut all: Vec<(&str, serde_json::Value)> =
+                    vec![("village_code", json!(village))];
+                all.extend(
+                    FIELDS
+                        .iter()
+                        .enumerate()
+                        .map(|(f, name)| (*name, json!(format!("{tag}-{i}-{f}")))),
+                );
+                self.store.create(&h, &all, now_ms()).expect("create");
+                h
+            })
+            .collect()
     }
 
     /// A full sync.

@@ -112,6 +112,33 @@ impl Server {
         }
     }
 
+    /// Asks the process to stop with SIGTERM and waits for it; returns whether it exited
+    /// cleanly.
+    pub fn terminate(&mut self) -> bool {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM failed");
+        self.wait()
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child
+            .as_ref()
+            .map(Child::id)
+            .expect("a running service")
+    }
+
+    /// Waits for the process to end by itself; returns whether it exited cleanly.
+    pub fn wait(&mut self) -> bool {
+        match self.child.take() {
+            Some(mut c) => c.wait().expect("wait for fangpin serve").success(),
+            None => true,
+        }
+    }
+
     /// The base URL.
     pub fn url(&self) -> String {
         let scheme = if self.tls { "https" } else { "http" };

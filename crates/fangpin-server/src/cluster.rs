@@ -143,10 +143,10 @@ impl Cluster {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 
-    /// Creates a fresh database and returns its URL.
-    pub fn database(&self, name: &str) -> Result<String, String> {
-        let psql = self.bin.join("psql");
-        let out = Command::new(psql)
+    /// Runs one SQL statement on the `postgres` database (creating, copying or dropping
+    /// databases, say).
+    pub fn sql(&self, statement: &str) -> Result<(), String> {
+        let out = Command::new(self.bin.join("psql"))
             .args([
                 "-h",
                 "127.0.0.1",
@@ -154,18 +154,29 @@ impl Cluster {
                 &self.port.to_string(),
                 "-U",
                 "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
                 "-c",
+                statement,
             ])
-            .arg(format!("CREATE DATABASE {name}"))
             .output()
             .map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
         }
-        Ok(format!(
-            "postgres://postgres@127.0.0.1:{}/{name}",
-            self.port
-        ))
+    }
+
+    /// Creates a fresh database and returns its URL.
+    pub fn database(&self, name: &str) -> Result<String, String> {
+        self.sql(&format!("CREATE DATABASE {name}"))?;
+        Ok(self.url_of(name))
+    }
+
+    /// The connection URL of database `name`.
+    pub fn url_of(&self, name: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
     }
 }
 
