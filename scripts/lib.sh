@@ -35,8 +35,9 @@ rust_need() {
   fi
 }
 
+# libdbus-1-dev: fangpin-store reaches the Secret Service (the platform key store) over D-Bus.
 base_need() {
-  apt_need build-essential pkg-config ca-certificates libssl-dev
+  apt_need build-essential pkg-config ca-certificates libssl-dev libdbus-1-dev
   rust_need
 }
 

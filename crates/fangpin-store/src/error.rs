@@ -35,6 +35,16 @@ pub enum StoreError {
     /// A store already exists where one was to be created.
     #[error("a store already exists at {0}")]
     AlreadyExists(PathBuf),
+    /// The store's key is bound to this device's key store, which cannot be used now (none
+    /// configured, no Secret Service running, the keyring locked): nothing was tried or
+    /// counted; try again once the key store is back.
+    #[error("the store's key needs the device's key store, which cannot be used: {0}")]
+    DeviceSecretUnavailable(String),
+    /// The device's key store holds no secret for this store, or another one (the store was
+    /// copied from another device or user, or the key store was reset): the passcode alone
+    /// cannot open it, and nothing was counted.
+    #[error("the device-bound secret of this store is missing: {0}")]
+    DeviceSecretMissing(String),
     /// The key file cannot be read.
     #[error("key file is damaged: {0}")]
     KeyFileDamaged(String),
@@ -104,6 +114,8 @@ impl StoreError {
             StoreError::RetryLater { .. } => "retry_later",
             StoreError::NotFound(_) => "store_not_found",
             StoreError::AlreadyExists(_) => "store_exists",
+            StoreError::DeviceSecretUnavailable(_) => "device_secret_unavailable",
+            StoreError::DeviceSecretMissing(_) => "device_secret_missing",
             StoreError::KeyFileDamaged(_) => "key_file_damaged",
             StoreError::SchemaTooNew { .. } => "schema_too_new",
             StoreError::NotADatabase(_) => "not_a_database",

@@ -1,6 +1,7 @@
 //! Opening, creating and locking the store, and the device's own writes.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use fangpin_sync::is_resolution;
 use fangpin_sync::replica::validate;
@@ -12,8 +13,10 @@ use fangpin_sync::{FieldRule, Version};
 use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
+use crate::backoff::Backoff;
 use crate::error::StoreError;
-use crate::key::{self, Backoff, KdfParams, KeyFile};
+use crate::key::{self, KdfParams, KeyFile};
+use crate::keystore::DeviceKeyStore;
 use crate::materialise::{self, Before, Columns, RowRegisters};
 use crate::migration::{self, SCHEMA_VERSION};
 
@@ -35,6 +38,10 @@ pub struct StoreOptions {
     pub kdf: KdfParams,
     /// The delay after wrong passcodes.
     pub backoff: Backoff,
+    /// The platform key store that binds the database key to this device (see
+    /// [`crate::keystore`]); None to protect a new key by the passcode alone. A key file
+    /// already bound to the device does not open without it (`device_secret_unavailable`).
+    pub key_store: Option<Arc<dyn DeviceKeyStore>>,
     /// Commit durability.
     pub durability: Durability,
     /// Test support: stop migrating at this schema version (fixture generation only).
@@ -48,11 +55,28 @@ pub struct StoreOptions {
 }
 
 impl StoreOptions {
-    /// Cheap Argon2 parameters: for tests only.
+    /// Production settings with the platform's key store where this build has one: what the
+    /// field app opens its store with.
+    pub fn with_platform_key_store() -> Self {
+        Self {
+            key_store: crate::keystore::platform_key_store(),
+            ..Self::default()
+        }
+    }
+
+    /// Cheap Argon2 parameters and no key store: for tests only.
     pub fn insecure_for_tests() -> Self {
         Self {
             kdf: KdfParams::INSECURE_FOR_TESTS,
             ..Self::default()
+        }
+    }
+
+    pub(crate) fn key_policy(&self) -> key::Policy<'_> {
+        key::Policy {
+            kdf: self.kdf,
+            backoff: &self.backoff,
+            key_store: self.key_store.as_deref(),
         }
     }
 }
@@ -198,7 +222,7 @@ impl Store {
                 std::fs::remove_file(p)?;
             }
         }
-        let (file, key) = KeyFile::create(passcode, opts.kdf)?;
+        let (file, key) = KeyFile::create(passcode, opts.key_policy())?;
         let mut conn = connect(path, &key, opts)?;
         migration::migrate(&mut conn, opts.schema_version.unwrap_or(SCHEMA_VERSION))?;
         conn.execute(
@@ -209,7 +233,7 @@ impl Store {
                 serde_json::to_string(&HlcClock::default())?
             ],
         )?;
-        file.write(&key_path)?;
+        file.install(&key_path)?;
         Self::finish_open(conn, path, opts)
     }
 
@@ -222,7 +246,7 @@ impl Store {
         now_ms: u64,
     ) -> Result<Store, StoreError> {
         let key_path = key::key_path(path);
-        let (_, key) = key::unlock(&key_path, passcode, now_ms, &opts.backoff)?;
+        let key = key::unlock(&key_path, passcode, now_ms, opts.key_policy())?;
         if !path.exists() {
             return Err(StoreError::NotFound(path.to_owned()));
         }
@@ -269,14 +293,7 @@ impl Store {
         opts: &StoreOptions,
         now_ms: u64,
     ) -> Result<(), StoreError> {
-        key::change_passcode(
-            &key::key_path(path),
-            old,
-            new,
-            opts.kdf,
-            now_ms,
-            &opts.backoff,
-        )
+        key::change_passcode(&key::key_path(path), old, new, now_ms, opts.key_policy())
     }
 
     /// Copies the WAL into the database file without waiting for anything (a passive

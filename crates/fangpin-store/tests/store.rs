@@ -6,6 +6,7 @@ mod store {
     pub mod crash;
     pub mod encryption;
     pub mod fill;
+    pub mod keys;
     pub mod migrate;
     pub mod protocol;
     pub mod pull;

@@ -52,9 +52,10 @@ pub struct FieldApp {
 }
 
 impl FieldApp {
-    /// The app over `dir` (created when missing), with production key-derivation settings.
+    /// The app over `dir` (created when missing), with production key-derivation settings and
+    /// the database key bound to the platform's key store where there is one.
     pub fn new(dir: PathBuf) -> Self {
-        Self::with_options(dir, StoreOptions::default())
+        Self::with_options(dir, StoreOptions::with_platform_key_store())
     }
 
     /// The app with explicit store options (tests use cheap key derivation).
