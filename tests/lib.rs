@@ -6,6 +6,8 @@
 pub mod db;
 #[path = "support/device.rs"]
 pub mod device;
+#[path = "support/http.rs"]
+pub mod http;
 #[path = "support/proxy.rs"]
 pub mod proxy;
 #[path = "support/server.rs"]

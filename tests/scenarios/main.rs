@@ -5,5 +5,6 @@
 mod assessment;
 mod devices;
 mod faults;
+mod hardening;
 mod recovery;
 mod security;

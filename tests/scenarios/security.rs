@@ -4,6 +4,7 @@
 //! leaks in a pull.
 
 use fangpin_scenarios::device::{now_ms, Device};
+use fangpin_scenarios::http::Http;
 use fangpin_scenarios::server::{add_user, fangpin, Server};
 use fangpin_sync::wire::{PullResponse, PushRequest, PushResponse, RefusalCode};
 use fangpin_sync::{DeviceId, Replica, RowKey, UserId, Writer};
@@ -13,68 +14,6 @@ use uuid::Uuid;
 
 const V1: &str = "530325101201";
 const V2: &str = "530325102201";
-
-struct Http {
-    base: String,
-    c: reqwest::Client,
-}
-
-impl Http {
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        cred: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let url = format!("{}{path}", self.base);
-        let mut req = match method {
-            "GET" => self.c.get(url),
-            "PUT" => self.c.put(url),
-            _ => self.c.post(url),
-        };
-        if let Some(c) = cred {
-            req = req.bearer_auth(c);
-        }
-        if let Some(b) = body {
-            req = if method == "PUT" {
-                req.body(serde_json::to_vec(&b).unwrap_or_default())
-            } else {
-                req.json(&b)
-            };
-        }
-        let resp = req.send().await.expect("request");
-        let status = resp.status();
-        let text = resp.text().await.unwrap_or_default();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn login(&self, user: &str) -> String {
-        let (s, v) = self
-            .call(
-                "POST",
-                "/api/v1/login",
-                None,
-                Some(json!({"username": user, "password": "password-123"})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        v["credential"].as_str().expect("credential").to_owned()
-    }
-
-    async fn enrol(&self, user: &str) -> (StatusCode, Value) {
-        self.call(
-            "POST",
-            "/api/v1/enrol",
-            None,
-            Some(json!({"username": user, "password": "password-123", "device_name": "t"})),
-        )
-        .await
-    }
-}
 
 fn push_body(device: Uuid, user: Uuid, row: &RowKey, village: &str, seq_start: u64) -> Value {
     let mut r = Replica::new(fangpin_catalogue::schema().clone());
@@ -109,10 +48,7 @@ async fn every_role_against_every_endpoint() {
     }
     add_user(&db, "far", "village_cadre", V2);
     let server = Server::start(&db, &[]);
-    let h = Http {
-        base: server.url(),
-        c: reqwest::Client::new(),
-    };
+    let h = Http::new(&server.url());
 
     // Data in both villages.
     let far_row = RowKey::new("household", Uuid::now_v7());
@@ -411,10 +347,7 @@ async fn expired_credentials_sql_metacharacters_and_oversized_bodies_are_refused
         V1,
     ]);
     let server = Server::start(&db, &["--console-ttl-secs", "0", "--max-body", "1000000"]);
-    let h = Http {
-        base: server.url(),
-        c: reqwest::Client::new(),
-    };
+    let h = Http::new(&server.url());
 
     // A console session that has already expired.
     let (_, v) = h

@@ -16,6 +16,8 @@ pub struct Device {
     pub client: Client,
     credential: String,
     device_id: Uuid,
+    /// When the credential expires, ms since the epoch.
+    pub expires_ms: i64,
 }
 
 /// Text fields of a household the scenarios write.
@@ -39,14 +41,14 @@ pub fn now_ms() -> u64 {
 impl Device {
     /// Enrols `username` (password `password-123`) with the service and creates the store in `dir`.
     pub async fn enrol(base: &str, username: &str, dir: &Path) -> Device {
-        let e = Client::enrol(
-            base,
-            username,
-            "password-123",
-            &format!("{username}'s tablet"),
-        )
-        .await
-        .expect("enrol");
+        Device::enrol_as(base, username, "password-123", dir).await
+    }
+
+    /// Enrols `username` with `password` and creates the store in `dir`.
+    pub async fn enrol_as(base: &str, username: &str, password: &str, dir: &Path) -> Device {
+        let e = Client::enrol(base, username, password, &format!("{username}'s tablet"))
+            .await
+            .expect("enrol");
         let user: Uuid = e.user["id"]
             .as_str()
             .and_then(|s| s.parse().ok())
@@ -70,6 +72,7 @@ impl Device {
             client,
             credential: e.credential,
             device_id: e.device_id,
+            expires_ms: e.expires_ms,
         }
     }
 

@@ -112,28 +112,24 @@ fn housekeeping(backend: Arc<dyn Backend>, db: Db, ttl_ms: i64) {
     });
 }
 
-/// Resolves when the process is asked to stop (SIGTERM or Ctrl-C).
-async fn stopping() {
+/// A future that resolves when the process is asked to stop (SIGTERM or Ctrl-C). The signals
+/// are caught from the moment this is called, so it is called before the address is announced:
+/// a SIGTERM right after the announcement still drains instead of killing the process.
+fn stopping() -> Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
-                }
-            };
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("catching SIGTERM")?;
+    let ctrl_c = tokio::signal::ctrl_c();
+    Ok(async move {
+        #[cfg(unix)]
         tokio::select! {
             _ = term.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
+            _ = ctrl_c => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    tracing::info!("stopping: finishing the requests in flight");
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("stopping: finishing the requests in flight");
+    })
 }
 
 /// Runs the service until it is asked to stop.
@@ -146,6 +142,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             args.listen
         );
     }
+    let stop = stopping()?;
     let backend = open(&args.db).await?;
     check_rollback(&backend, &args.db).await?;
     let settings = Settings {
@@ -172,7 +169,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             .serve(app);
         let shutdown = handle.clone();
         tokio::spawn(async move {
-            stopping().await;
+            stop.await;
             shutdown.graceful_shutdown(Some(Duration::from_secs(70)));
         });
         let announce = async {
@@ -191,7 +188,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             .with_context(|| format!("listening on {}", args.listen))?;
         announce_addr("http", listener.local_addr()?)?;
         axum::serve(listener, app)
-            .with_graceful_shutdown(stopping())
+            .with_graceful_shutdown(stop)
             .await
             .context("serving")?;
     }

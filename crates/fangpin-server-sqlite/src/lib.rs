@@ -68,7 +68,8 @@ pub(crate) fn to_i64(v: u64) -> i64 {
 }
 
 /// Interrupts the writer's statement when the request that started it is dropped before it
-/// finished (its time limit passed), so its transaction rolls back and frees the writer.
+/// finished (its time limit passed), so its transaction rolls back and frees the writer; a
+/// commit reached after that is rolled back by the commit hook `write` installs.
 struct Cancel {
     token: u64,
     cancelled: Arc<AtomicBool>,
@@ -146,8 +147,16 @@ impl SqliteBackend {
                     return Err(BackendError::Cancelled);
                 }
                 running.store(token, Ordering::SeqCst);
+                // Between statements there is nothing to interrupt: a commit after the caller
+                // gave up is turned into a rollback instead.
+                let flag = cancelled.clone();
+                conn.commit_hook(Some(move || flag.load(Ordering::SeqCst)));
                 let r = f(&mut conn);
+                conn.commit_hook(None::<fn() -> bool>);
                 running.store(0, Ordering::SeqCst);
+                if cancelled.load(Ordering::SeqCst) {
+                    return Err(BackendError::Cancelled);
+                }
                 r
             })
             .await
@@ -178,5 +187,69 @@ impl SqliteBackend {
             .await
             .map_err(db)?
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use fangpin_server::model::{Device, DeviceKind, Role, Scope, User};
+    use fangpin_server::Backend;
+
+    use super::*;
+
+    /// While a request holds the writer (a long push), checking a credential still answers at
+    /// once: credential checks read on their own connections and never queue on the writer.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn credential_checks_do_not_wait_for_the_writer() {
+        let dir = tempfile::tempdir().expect("dir");
+        let b = SqliteBackend::open(&dir.path().join("server.db")).expect("open");
+        let user = User {
+            id: uuid::Uuid::now_v7(),
+            username: "cadre".into(),
+            display_name: "cadre".into(),
+            role: Role::VillageCadre,
+            scope: Scope::new(["530325101201"]),
+            disabled: false,
+        };
+        b.create_user(user.clone(), "hash".into())
+            .await
+            .expect("user");
+        let device = Device {
+            id: uuid::Uuid::now_v7(),
+            user_id: user.id,
+            name: "tablet".into(),
+            kind: DeviceKind::Field,
+            created_ms: 0,
+            expires_ms: i64::MAX,
+            revoked_ms: None,
+        };
+        b.create_device(device.clone(), "secret".into())
+            .await
+            .expect("device");
+
+        let writer = b.writer.clone();
+        let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            let _held = writer.lock().unwrap_or_else(|p| p.into_inner());
+            locked_tx.send(()).expect("signal");
+            let _ = release_rx.recv();
+        });
+        locked_rx.recv().expect("the writer is held");
+        // A guard against hanging, not a timing: a check queued on the writer never returns.
+        let checked = tokio::time::timeout(Duration::from_secs(30), async {
+            (
+                b.device(device.id).await.expect("device"),
+                b.user(user.id).await.expect("user"),
+            )
+        })
+        .await
+        .expect("the credential check did not wait for the writer");
+        assert_eq!(checked.0.map(|d| d.device.id), Some(device.id));
+        assert_eq!(checked.1.map(|u| u.id), Some(user.id));
+        release_tx.send(()).expect("release");
+        holder.join().expect("holder");
     }
 }

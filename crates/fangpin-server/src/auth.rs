@@ -229,6 +229,20 @@ impl Hashing {
 
     /// Verifies a password on the pool; None when the pool is full.
     pub async fn verify(&self, password: String, hash: String) -> Option<bool> {
+        self.run(move || verify_password(&password, &hash)).await
+    }
+
+    /// Hashes a password on the pool; None when the pool is full.
+    pub async fn hash(&self, password: String) -> Option<Result<String, String>> {
+        self.run(move || hash_password(&password)).await
+    }
+
+    /// Runs `work` on a blocking thread once a slot is free; None at once when `queue` others
+    /// already wait for one, so a flood of sign-ins is told to come back instead of piling up.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
         use std::sync::atomic::Ordering;
         if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
@@ -237,17 +251,12 @@ impl Hashing {
         let permit = self.slots.acquire().await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);
         let _permit = permit.ok()?;
-        tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .ok()
+        tokio::task::spawn_blocking(work).await.ok()
     }
 
-    /// Hashes a password on the pool; None when the pool is full.
-    pub async fn hash(&self, password: String) -> Option<Result<String, String>> {
-        let _permit = self.slots.acquire().await.ok()?;
-        tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .ok()
+    /// How many wait for a slot.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
@@ -273,6 +282,60 @@ mod tests {
         assert_eq!(got, id);
         assert!(same_hash(&secret_hash(secret), &hash));
         assert!(parse_credential("not-a-credential").is_none());
+    }
+
+    /// Password hashing never runs on the async workers and never piles up: at most `slots`
+    /// at once, at most `queue` waiting, the rest told at once to come back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hashing_runs_on_a_bounded_pool_and_refuses_beyond_its_queue() {
+        let pool = std::sync::Arc::new(Hashing::new(1, 1));
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let first = tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                pool.run(move || {
+                    started_tx.send(()).expect("started");
+                    release_rx.recv().expect("released");
+                    1
+                })
+                .await
+            }
+        });
+        tokio::task::spawn_blocking(move || started_rx.recv())
+            .await
+            .expect("join")
+            .expect("the first holds the only slot");
+        let second = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.run(|| 2).await }
+        });
+        while pool.waiting() < 1 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(pool.run(|| 3).await, None, "the queue is full: come back");
+        release_tx.send(()).expect("release");
+        assert_eq!(first.await.expect("join"), Some(1));
+        assert_eq!(
+            second.await.expect("join"),
+            Some(2),
+            "the waiting one ran next"
+        );
+        assert_eq!(pool.run(|| 4).await, Some(4));
+    }
+
+    #[test]
+    fn failures_are_forgotten_after_the_window() {
+        let r = RateLimit::new();
+        let k = [Key::UserAt("u", "1.1.1.1")];
+        for _ in 0..10 {
+            r.failed(&k, 0);
+        }
+        assert!(r.wait(&k, 0).is_some());
+        let later = 15 * 60 * 1000 + 1;
+        assert_eq!(r.wait(&k, later), None, "the wait is over");
+        r.failed(&k, later);
+        assert_eq!(r.wait(&k, later), None, "and the count started again");
     }
 
     #[test]

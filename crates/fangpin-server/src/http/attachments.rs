@@ -15,6 +15,7 @@ use crate::error::{ApiError, ErrorBody};
 
 /// Where a chunk goes.
 #[derive(Debug, Clone, Serialize, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct ChunkQuery {
     /// The whole attachment's size in bytes.
     pub size: u64,

@@ -173,8 +173,21 @@ impl FromRequestParts<AppState> for Authed {
             .await?
             .filter(|d| auth::same_hash(&auth::secret_hash(secret), &d.secret_hash))
             .ok_or_else(|| ApiError::unauthenticated("bad_credential", "unknown credential"))?;
+        let user = state
+            .backend
+            .user(stored.device.user_id)
+            .await?
+            .ok_or_else(|| ApiError::unauthenticated("bad_credential", "the user is gone"))?;
         if stored.device.revoked_ms.is_some() {
-            let mut e = ApiError::unauthenticated("device_revoked", "this device was revoked");
+            // Say why: a departed cadre's account was disabled, or this one device revoked.
+            let mut e = if user.disabled {
+                ApiError::unauthenticated(
+                    "user_disabled",
+                    "the account is disabled and its devices revoked",
+                )
+            } else {
+                ApiError::unauthenticated("device_revoked", "this device was revoked")
+            };
             e.body.wipe = true;
             return Err(e);
         }
@@ -184,11 +197,6 @@ impl FromRequestParts<AppState> for Authed {
                 "the credential has expired",
             ));
         }
-        let user = state
-            .backend
-            .user(stored.device.user_id)
-            .await?
-            .ok_or_else(|| ApiError::unauthenticated("bad_credential", "the user is gone"))?;
         if user.disabled {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,

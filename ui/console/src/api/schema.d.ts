@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/v1/areas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The names of the areas in the caller's scope and above them. */
+        get: operations["areas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attachments/{sha256}": {
         parameters: {
             query?: never;
@@ -84,6 +101,26 @@ export interface paths {
         get: operations["devices"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renews the calling field device's credential before it expires: a new secret and expiry;
+         *     the old credential stops working. Nothing on the device is touched.
+         */
+        post: operations["renew"];
         delete?: never;
         options?: never;
         head?: never;
@@ -182,10 +219,50 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Households and conflicts per village in the caller's scope. */
+        /**
+         * Households, screened this year, by type, and open conflicts per village in the caller's
+         *     scope.
+         */
         get: operations["progress"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quarantine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Refused changes of users whose scope overlaps the caller's, newest first. */
+        get: operations["quarantine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quarantine/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Judges a device's refused changes again, in their order; those accepted now join the
+         *     changes and reach every device at its next sync.
+         */
+        post: operations["release"];
         delete?: never;
         options?: never;
         head?: never;
@@ -226,6 +303,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sync/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the device stands: the service's epoch, the device's acknowledged changes and the
+         *     highest sequence number. A device asks before each sync, so after a restored backup it
+         *     re-sends what the service lost and pulls again from the new epoch's base.
+         */
+        get: operations["sync_state"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -244,17 +342,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Changes an account. */
+        patch: operations["change_user"];
+        trace?: never;
+    };
+    "/api/v1/users/{id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sets a new password for an account. */
+        post: operations["reset_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description Where an attachment upload stands. */
+        /** @description An area's code and name. */
+        AreaName: {
+            /** @description The 12-digit statistical area code. */
+            code: string;
+            /** @description The name. */
+            name: string;
+        };
+        /** @description Where an attachment upload stands for the device asking. */
         AttachmentStatus: {
-            /** @description Whether every byte arrived and the hash matched. */
+            /** @description Whether the service holds every byte, and the hash matched. */
             complete: boolean;
             /**
              * Format: int64
-             * @description Bytes received so far: the offset of the next chunk.
+             * @description Bytes of this device's upload received so far: the offset of the next chunk.
              */
             received: number;
             /** @description SHA-256, hex. */
@@ -387,6 +526,21 @@ export interface components {
             /** @description The signed-in user. */
             user: components["schemas"]["User"];
         };
+        /**
+         * @description The service database's epoch: a new one starts when the service may have lost changes it
+         *     had acknowledged (a restored backup). `base` is the highest global sequence number the
+         *     service held when the epoch began: a device whose cursor is beyond it pulls again from
+         *     there, and re-sends what the service no longer acknowledges.
+         */
+        Epoch: {
+            /**
+             * Format: int64
+             * @description The highest global sequence number held when the epoch began.
+             */
+            base: number;
+            /** @description A random id. */
+            id: string;
+        };
         /** @description The body of every error response. */
         ErrorBody: {
             /** @description A stable code the client matches on. */
@@ -398,6 +552,11 @@ export interface components {
              * @description How long to wait before trying again, in milliseconds.
              */
             retry_after_ms?: number | null;
+            /**
+             * Format: int64
+             * @description With `version_reused`: the device's highest sequence number the service holds.
+             */
+            stored_through?: number | null;
             /** @description Set on a revoked device: wipe the local data. */
             wipe?: boolean;
         };
@@ -478,6 +637,11 @@ export interface components {
             /** @description The entry. */
             value: unknown;
         };
+        /** @description A new password set by the administrator. */
+        PasswordReset: {
+            /** @description The new password, at least 8 characters. */
+            password: string;
+        };
         /** @description A request for what is new in the caller's scope. */
         PullRequest: {
             /**
@@ -485,6 +649,11 @@ export interface components {
              * @description The last global sequence number the device applied (0 at first).
              */
             cursor: number;
+            /**
+             * @description The epoch the cursor belongs to (protocol 2): from another epoch, the service answers
+             *     from the start of that epoch.
+             */
+            epoch?: string | null;
             /**
              * Format: int32
              * @description The most changes wanted in this batch (the server caps it at [`MAX_BATCH`]).
@@ -495,6 +664,13 @@ export interface components {
              * @description The device's protocol version.
              */
             protocol: number;
+            /**
+             * @description The areas the device holds rows of (protocol 2): the scope of its last applied batch.
+             *     When the user's scope differs, the answer removes what left it and restarts the feed
+             *     when it grew; the device saves the answer's scope with the batch, so a lost answer is
+             *     asked again.
+             */
+            scope?: string[] | null;
         };
         /** @description A batch of changes for the device. */
         PullResponse: {
@@ -502,6 +678,7 @@ export interface components {
             changes: components["schemas"]["Sequenced"][];
             /** @description [`checksum`] of the changes. */
             checksum: string;
+            epoch?: null | components["schemas"]["Epoch"];
             /** @description Whether more changes wait beyond this batch. */
             more: boolean;
             /**
@@ -526,6 +703,8 @@ export interface components {
              *     the changes follow from the first; applying any twice changes nothing.
              */
             reset?: boolean;
+            /** @description The scope this answer is for (protocol 2): the device saves it with the batch. */
+            scope?: string[] | null;
         };
         /** @description A batch of the pushing device's own changes, in sequence order. */
         PushRequest: {
@@ -559,6 +738,7 @@ export interface components {
              * @description Changes the server already had.
              */
             duplicates: number;
+            epoch?: null | components["schemas"]["Epoch"];
             /**
              * Format: int32
              * @description The server's protocol version.
@@ -566,6 +746,25 @@ export interface components {
             protocol: number;
             /** @description Changes refused (kept in quarantine). */
             refusals: components["schemas"]["Refusal"][];
+        };
+        /** @description A change the service refused and keeps in quarantine. */
+        Quarantined: {
+            /** @description The change. */
+            change: components["schemas"]["Change"];
+            /** @description The refusal code. */
+            code: string;
+            /** @description Why, in English. */
+            reason: string;
+            /**
+             * Format: int64
+             * @description When it arrived, ms since the epoch.
+             */
+            received_ms: number;
+            /**
+             * Format: uuid
+             * @description The user whose device pushed it.
+             */
+            user: string;
         };
         /** @description One refused change and the reason. */
         Refusal: {
@@ -584,7 +783,43 @@ export interface components {
          * @description Why the server refused a change. The change is kept in quarantine, never dropped.
          * @enum {string}
          */
-        RefusalCode: "out_of_scope" | "invalid_transition" | "stale_transition" | "wrong_op" | "malformed";
+        RefusalCode: "out_of_scope" | "invalid_transition" | "stale_transition" | "wrong_op" | "malformed" | "invalid_value" | "unknown_parent" | "too_many_heads" | "wrong_author" | "clock_ahead" | "not_permitted";
+        /** @description What releasing quarantined changes did. */
+        ReleaseReport: {
+            /**
+             * Format: int64
+             * @description Of those, accepted now.
+             */
+            accepted: number;
+            /**
+             * Format: int64
+             * @description Changes judged again.
+             */
+            judged: number;
+            /**
+             * Format: int64
+             * @description Of those, still refused (each with its new reason).
+             */
+            still_refused: number;
+        };
+        /** @description Which device's refused changes to judge again. */
+        ReleaseRequest: {
+            /**
+             * Format: uuid
+             * @description The device.
+             */
+            device: string;
+        };
+        /** @description A device's new credential. */
+        Renewal: {
+            /** @description The credential to send from now on; the old one stops working. */
+            credential: string;
+            /**
+             * Format: int64
+             * @description When it expires, ms since the epoch.
+             */
+            expires_ms: number;
+        };
         /** @description How a supervisor resolves a conflict. */
         Resolution: {
             /** @enum {string} */
@@ -653,6 +888,28 @@ export interface components {
             /** @description The user name. */
             username: string;
         };
+        /** @description Where a device stands with the service, asked before each sync. */
+        SyncState: {
+            /**
+             * Format: int64
+             * @description The device's highest sequence number the service holds with no gap below it.
+             */
+            acknowledged_through: number;
+            /** @description The service database's epoch. */
+            epoch: components["schemas"]["Epoch"];
+            /**
+             * Format: int64
+             * @description The highest global sequence number the service holds.
+             */
+            high_water: number;
+            /**
+             * Format: int32
+             * @description The service's protocol version.
+             */
+            protocol: number;
+            /** @description The areas the device's user may see now. */
+            scope: string[];
+        };
         /** @description A user account as stored. */
         User: {
             /** @description Disabled users cannot sign in or sync. */
@@ -676,6 +933,15 @@ export interface components {
          * @description A user account.
          */
         UserId: string;
+        /** @description A change to an account; fields left out stay as they are. */
+        UserUpdate: {
+            /** @description Disabled accounts cannot sign in or sync; disabling revokes the account's devices. */
+            disabled?: boolean | null;
+            /** @description The name shown. */
+            display_name?: string | null;
+            role?: null | components["schemas"]["Role"];
+            scope?: null | components["schemas"]["Scope"];
+        };
         /**
          * @description One version of one field: the device that wrote it and that device's own change sequence.
          *
@@ -691,7 +957,7 @@ export interface components {
              */
             seq: number;
         };
-        /** @description Counts per village for the console. */
+        /** @description Figures per village for the console, from the read model. */
         VillageProgress: {
             /**
              * Format: int64
@@ -700,9 +966,29 @@ export interface components {
             conflicts: number;
             /**
              * Format: int64
-             * @description Households synced.
+             * @description Households by 户类型: formerly poor (脱贫户).
+             */
+            formerly_poor: number;
+            /**
+             * Format: int64
+             * @description Households (alive).
              */
             households: number;
+            /**
+             * Format: int64
+             * @description Households by 户类型: monitored (监测户).
+             */
+            monitored: number;
+            /**
+             * Format: int64
+             * @description Households by 户类型: ordinary (一般农户).
+             */
+            ordinary: number;
+            /**
+             * Format: int64
+             * @description Households screened this year (`screened_on` on or after `since`).
+             */
+            screened: number;
             /** @description The village code. */
             village: string;
         };
@@ -715,6 +1001,33 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    areas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AreaName"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_attachment: {
         parameters: {
             query?: never;
@@ -762,14 +1075,15 @@ export interface operations {
     };
     put_attachment: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                sha256: string;
+            query: {
                 /** @description The whole attachment's size in bytes. */
                 size: number;
                 /** @description Where this chunk starts. */
                 offset: number;
+            };
+            header?: never;
+            path: {
+                sha256: string;
             };
             cookie?: never;
         };
@@ -812,6 +1126,14 @@ export interface operations {
                 };
             };
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -991,6 +1313,41 @@ export interface operations {
             };
         };
     };
+    renew: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Renewal"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     revoke: {
         parameters: {
             query?: never;
@@ -1063,7 +1420,23 @@ export interface operations {
                     "application/json": components["schemas"]["Enrolment"];
                 };
             };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1079,13 +1452,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     history: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query: {
                 /** @description The table. */
                 table: string;
                 /** @description The row id. */
@@ -1093,6 +1472,8 @@ export interface operations {
                 /** @description The field. */
                 field: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -1152,6 +1533,14 @@ export interface operations {
                     "application/json": components["schemas"]["Enrolment"];
                 };
             };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1160,7 +1549,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1223,6 +1628,101 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    quarantine: {
+        parameters: {
+            query?: {
+                /** @description One device's only. */
+                device?: string;
+                /** @description At most this many, newest first (default 200, at most 5,000). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quarantined"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    release: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReleaseRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseReport"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1326,6 +1826,41 @@ export interface operations {
             };
         };
     };
+    sync_state: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncState"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     users: {
         parameters: {
             query?: never;
@@ -1407,6 +1942,118 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reset_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordReset"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
