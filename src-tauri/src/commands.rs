@@ -5,9 +5,10 @@
 //! on one side only.
 
 use fangpin_app::field::{
-    AppError, AppStatus, AssessOutcome, AttachmentView, ChangedField, ConflictView, FieldApp,
-    HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, LedgerItemView, NewLedgerItem,
-    RefusalView, SaveOutcome, StatusView, SyncOutcome, Tasks, VisitInput,
+    AppError, AppStatus, AssessOutcome, AttachmentView, ConflictView, FieldApp, FormDraft,
+    HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, LedgerItemView,
+    NewLedgerItem, RebasedForm, RefusalView, SaveOutcome, StatusView, SyncOutcome, Tasks,
+    VisitInput,
 };
 use serde_json::Value;
 use tauri::{Emitter, State};
@@ -31,11 +32,22 @@ pub struct Command {
     pub ret: TsName,
 }
 
+/// The TypeScript type of an argument: its own, or the one named after `as` (a form that
+/// travels as JSON but has a generated shape, e.g. `form: Value as HouseholdForm`).
+macro_rules! ts_name {
+    ($ty:ty) => {
+        <$ty as TS>::name
+    };
+    ($ty:ty, $ts:ty) => {
+        <$ts as TS>::name
+    };
+}
+
 /// Declares the commands: `app` ones lock the app and call one method; `raw` ones are written
 /// out below and only listed.
 macro_rules! commands {
     (
-        app { $( #[doc = $doc:literal] fn $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty = |$app:ident| $body:expr ; )* }
+        app { $( #[doc = $doc:literal] fn $name:ident ( $( $arg:ident : $ty:ty $(as $ts:ty)? ),* ) -> $ret:ty = |$app:ident| $body:expr ; )* }
         raw { $( #[doc = $rdoc:literal] fn $rname:ident ( $( $rarg:ident : $rty:ty ),* ) -> $rret:ty ; )* }
     ) => {
         $(
@@ -59,7 +71,7 @@ macro_rules! commands {
             $( Command {
                 name: stringify!($name),
                 doc: $doc,
-                args: &[$( (stringify!($arg), <$ty as TS>::name) ),*],
+                args: &[$( (stringify!($arg), ts_name!($ty $(, $ts)?)) ),*],
                 ret: <$ret as TS>::name,
             }, )*
             $( Command {
@@ -85,6 +97,8 @@ commands! {
         fn lock() -> AppStatus = |app| Ok(app.lock());
         /// Changes the passcode.
         fn change_passcode(old: String, new: String) -> () = |app| app.change_passcode(&old, &new);
+        /// Checks a service address (https://, or http:// to this device only).
+        fn check_server_url(server_url: String) -> String = |app| app.check_server_url(&server_url);
         /// Changes the service's address, keeping everything on the device.
         fn set_server_url(server_url: String) -> AppStatus = |app| app.set_server_url(&server_url);
         /// Signs out, wiping the device's data when asked.
@@ -94,20 +108,20 @@ commands! {
         /// One household with everything in it.
         fn household(id: Uuid) -> HouseholdView = |app| app.household(id);
         /// The live assessment of a form.
-        fn assess_form(form: Value) -> AssessOutcome = |app| Ok(app.assess_form(&form));
+        fn assess_form(form: Value as HouseholdForm) -> AssessOutcome = |app| Ok(app.assess_form(&form));
         /// Checks an identity number as it is typed.
         fn check_id_number(raw: String) -> IdInfo = |app| app.check_id_number(&raw).map_err(AppError::from);
         /// Saves a screening form with its visit.
-        fn save_form(household_id: Option<Uuid>, form: Value, visit: Option<VisitInput>) -> SaveOutcome
+        fn save_form(household_id: Option<Uuid>, form: Value as HouseholdForm, visit: Option<VisitInput>) -> SaveOutcome
             = |app| app.save_form(household_id, &form, visit.as_ref());
         /// Keeps a half-filled form.
-        fn save_draft(form_id: String, body: Value) -> () = |app| app.save_draft(&form_id, &body);
+        fn save_draft(form_id: String, body: Value as FormDraft) -> () = |app| app.save_draft(&form_id, &body);
         /// A kept form.
         fn load_draft(form_id: String) -> Option<Value> = |app| app.load_draft(&form_id);
         /// Forgets a kept form.
         fn discard_draft(form_id: String) -> () = |app| app.discard_draft(&form_id);
-        /// The fields that changed on the device since a form began.
-        fn changed_underneath(form: Value) -> Vec<ChangedField> = |app| app.changed_underneath(&form);
+        /// A kept form brought up to date with what changed on the device since it began.
+        fn rebase_form(form: Value as HouseholdForm) -> RebasedForm = |app| app.rebase_form(&form);
         /// The ledger, optionally in one state.
         fn ledger(status: Option<String>) -> Vec<LedgerItemView> = |app| app.ledger(status.as_deref());
         /// Adds a problem to the ledger.

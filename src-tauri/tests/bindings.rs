@@ -9,10 +9,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use fangpin_app::field::{
-    AppError, AppStatus, AssessOutcome, AttachmentView, ChangedField, ConflictView,
-    HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, LedgerItemView, NewLedgerItem,
-    RefusalView, SaveOutcome, StatusView, SyncOutcome, Tasks, VisitInput,
+    AppError, AppStatus, AssessOutcome, AttachmentView, ChangedField, ConflictView, FormDraft,
+    HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, LedgerItemView,
+    NewLedgerItem, RebasedForm, RefusalView, SaveOutcome, StatusView, SyncOutcome, Tasks,
+    VisitInput,
 };
+use fangpin_domain::{Assessment, HouseholdRecord};
 use fangpin_field::{LaunchOptions, SyncProgressEvent};
 use ts_rs::{Config, TS};
 
@@ -32,12 +34,15 @@ fn export(dir: &Path) {
         AttachmentView,
         ChangedField,
         ConflictView,
+        FormDraft,
+        HouseholdForm,
         HouseholdListItem,
         HouseholdQuery,
         HouseholdView,
         IdInfo,
         LedgerItemView,
         NewLedgerItem,
+        RebasedForm,
         RefusalView,
         SaveOutcome,
         StatusView,
@@ -46,6 +51,9 @@ fn export(dir: &Path) {
         VisitInput,
         LaunchOptions,
         SyncProgressEvent,
+        // The household record and the assessment, from fangpin-domain (its `ts` feature).
+        HouseholdRecord,
+        Assessment,
     ];
     // Dependencies exported along the way (UserInfo, serde_json/JsonValue) are re-exported too.
     for rel in files(dir).into_keys() {

@@ -212,6 +212,46 @@ pub fn from_rows(
     Ok(Value::Object(doc))
 }
 
+/// Where a row's field sits in the household's JSON form, as a JSON pointer (`/members/2/name`),
+/// given the rows behind the form: the inverse of [`to_rows`]. `None` for what the form does
+/// not show as such: the household row's search columns and screening marks, a child row's
+/// `household_id` and order, and rows that are not behind the form.
+pub fn form_pointer(
+    table: &str,
+    id: Uuid,
+    field: &str,
+    row_ids: &crate::field::FormRowIds,
+) -> Option<String> {
+    match table {
+        HOUSEHOLD if row_ids.household == Some(id) => match field {
+            "hubianhao" => Some("/household/id".into()),
+            "village_code" => Some("/household/area/code".into()),
+            "area_version_year" => Some("/household/area/version_year".into()),
+            "basic_needs" => Some("/basic_needs".into()),
+            "head_name" | "head_id_number" => None,
+            f if HOUSEHOLD_ROW_ONLY.contains(&f) || f.starts_with('$') => None,
+            f => Some(format!("/household/{f}")),
+        },
+        MEMBER => {
+            let i = row_ids.members.iter().position(|m| *m == Some(id))?;
+            match field {
+                "household_id" | "position" => None,
+                f if f.starts_with('$') => None,
+                f => Some(format!("/members/{i}/{f}")),
+            }
+        }
+        INCOME_YEAR => {
+            let (period, _) = row_ids.income.iter().find(|(_, r)| **r == id)?;
+            match field {
+                "household_id" | "period" => None,
+                f if f.starts_with('$') => None,
+                f => Some(format!("/income/{period}/{f}")),
+            }
+        }
+        _ => None,
+    }
+}
+
 /// The household record of a set of rows, ready to validate and assess.
 pub fn record_from_rows(
     household: &Map<String, Value>,
@@ -248,5 +288,57 @@ mod tests {
         assert_eq!(back, doc);
         let record = record_from_rows(&household, &members, &incomes).unwrap();
         assert_eq!(record.members.len(), n);
+    }
+
+    #[test]
+    fn every_field_of_the_rows_is_found_where_the_form_has_it() {
+        let doc: Value = serde_json::from_str(EXAMPLE).unwrap();
+        let n = doc["members"].as_array().unwrap().len();
+        let ids = RecordIds::new(n);
+        let row_ids = crate::field::FormRowIds {
+            household: Some(ids.household),
+            members: ids.members.iter().copied().map(Some).collect(),
+            income: [
+                ("current".to_owned(), ids.income[0]),
+                ("previous".to_owned(), ids.income[1]),
+            ]
+            .into_iter()
+            .collect(),
+        };
+        let mut found = 0;
+        for (key, fields) in to_rows(&doc, &ids).unwrap() {
+            for (field, value) in fields {
+                match form_pointer(&key.table, key.id, &field, &row_ids) {
+                    Some(p) => {
+                        assert_eq!(
+                            doc.pointer(&p),
+                            Some(&value),
+                            "{} {field} at {p}",
+                            key.table
+                        );
+                        found += 1;
+                    }
+                    None => assert!(
+                        [
+                            "head_name",
+                            "head_id_number",
+                            "household_id",
+                            "position",
+                            "period"
+                        ]
+                        .contains(&field.as_str()),
+                        "{} {field} has no place on the form",
+                        key.table
+                    ),
+                }
+            }
+        }
+        assert!(found > 40, "{found}");
+        let stranger = Uuid::now_v7();
+        assert_eq!(form_pointer(MEMBER, stranger, "name", &row_ids), None);
+        assert_eq!(
+            form_pointer(HOUSEHOLD, ids.household, "screened_on", &row_ids),
+            None
+        );
     }
 }

@@ -165,8 +165,8 @@ async fn a_cadre_screens_a_household_offline_and_syncs() {
     );
     let shown = a.household(id).expect("household");
     assert_eq!(shown.visits.len(), 1);
-    assert_eq!(shown.visits[0]["photos"], json!([photo.clone()]));
-    assert_eq!(shown.visits[0]["note"], "复核收入下降");
+    assert_eq!(shown.visits[0].photos, vec![photo.clone()]);
+    assert_eq!(shown.visits[0].note, "复核收入下降");
     let back = a.attachment(&photo).expect("attachment").expect("stored");
     assert_eq!(
         (back.mime.as_str(), back.bytes_base64.as_str()),
@@ -460,6 +460,80 @@ async fn a_form_saved_over_a_newer_value_is_a_conflict_not_a_silent_revert() {
         2_978_500
     );
     assert_eq!(b.conflicts().expect("conflicts").len(), 1);
+}
+
+/// A draft restored after another device's edit arrived is brought up to date: the fields
+/// the cadre did not touch take the newer value (shown on the form, kept on save), a field the
+/// cadre changed too keeps the draft's value and becomes a conflict when saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restored_draft_takes_what_changed_underneath_unless_the_cadre_changed_it_too() {
+    let dir = tempfile::tempdir().expect("dir");
+    let base = service(dir.path()).await;
+    let mut a = app(dir.path(), "a");
+    a.enrol(&base, "cadre", "password-123", "246810")
+        .await
+        .expect("enrol");
+    let form: Value = serde_json::from_str(EXAMPLE).expect("example");
+    let id = a
+        .save_form(None, &form, None)
+        .expect("save")
+        .household_id
+        .expect("id");
+    a.sync(&mut |_| {}).await.expect("sync");
+    // A types a new phone into the form and leaves: the draft keeps it, and the versions.
+    let mut draft = a.household(id).expect("household").form;
+    draft["household"]["phone"] = json!("13900000002");
+    a.save_draft("screening", &draft).expect("draft");
+    // B changes the wage and the phone and syncs; A syncs.
+    let mut b = app(dir.path(), "b");
+    b.enrol(&base, "helper", "password-123", "135790")
+        .await
+        .expect("enrol b");
+    b.sync(&mut |_| {}).await.expect("sync b");
+    let mut fb = b.household(id).expect("h").form;
+    fb["income"]["current"]["wage_fen"] = json!(2_978_500);
+    fb["household"]["phone"] = json!("13900000001");
+    b.save_form(Some(id), &fb, None).expect("save b");
+    b.sync(&mut |_| {}).await.expect("sync b");
+    a.sync(&mut |_| {}).await.expect("sync a");
+
+    let kept = a.load_draft("screening").expect("load").expect("draft");
+    let rebased = a.rebase_form(&kept).expect("rebase");
+    let mut changed: Vec<(&str, &str, bool)> = rebased
+        .changed
+        .iter()
+        .map(|c| (c.table.as_str(), c.field.as_str(), c.edited))
+        .collect();
+    changed.sort();
+    assert_eq!(
+        changed,
+        [
+            ("household", "phone", true),
+            ("income_year", "wage_fen", false)
+        ]
+    );
+    let wage = rebased
+        .changed
+        .iter()
+        .find(|c| c.field == "wage_fen")
+        .expect("wage");
+    assert_eq!(
+        (wage.label_zh.as_str(), &wage.value),
+        ("工资性收入", &json!(2_978_500))
+    );
+    // The form shows B's wage and keeps A's phone.
+    assert_eq!(rebased.form["income"]["current"]["wage_fen"], 2_978_500);
+    assert_eq!(rebased.form["household"]["phone"], "13900000002");
+    // Brought up to date once, nothing is left to report for the wage.
+    let again = a.rebase_form(&rebased.form).expect("rebase again");
+    assert_eq!(again.changed.len(), 1, "{:?}", again.changed);
+
+    a.save_form(Some(id), &rebased.form, None).expect("save a");
+    let shown = a.household(id).expect("h");
+    assert_eq!(shown.form["income"]["current"]["wage_fen"], 2_978_500);
+    let conflicts = a.conflicts().expect("conflicts");
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].label_zh, "联系电话");
 }
 
 /// Two devices adding photos to one ledger item at once keep both, with no conflict; closing

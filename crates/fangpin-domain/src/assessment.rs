@@ -27,6 +27,7 @@ use crate::risk::{RiskType, MAX_RISKS};
 /// The rules, in the order findings are reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum RuleId {
     /// Per-capita net income below the monitoring line.
     BelowLine,
@@ -104,6 +105,7 @@ impl RuleId {
 
 /// A member named in a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MemberFigure {
     /// Index into `members`.
     pub member_index: usize,
@@ -122,6 +124,7 @@ pub struct MemberFigure {
 /// The numbers that made a rule fire.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Figures {
     /// For `below_line`.
     BelowLine {
@@ -196,6 +199,7 @@ pub enum Figures {
 
 /// One rule that fired.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Finding {
     /// Which rule.
     pub rule: RuleId,
@@ -207,6 +211,7 @@ pub struct Finding {
 
 /// The suggested monitoring category.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CategorySuggestion {
     /// The category, or `None` when no income or spending rule fired.
     pub category: Option<MonitoringType>,
@@ -218,6 +223,7 @@ pub struct CategorySuggestion {
 
 /// A suggested measure and the findings it answers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MeasureSuggestion {
     /// The measure (serialised as its code).
     pub code: Measure,
@@ -231,6 +237,7 @@ pub struct MeasureSuggestion {
 
 /// A suggested risk type and the findings behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RiskSuggestion {
     /// The risk type (serialised as its code).
     pub code: RiskType,
@@ -242,6 +249,7 @@ pub struct RiskSuggestion {
 
 /// The policy figures used.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AppliedPolicy {
     /// The line.
     pub line_fen: Fen,
@@ -265,6 +273,7 @@ pub struct AppliedPolicy {
 
 /// Computed income figures (never input).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct IncomeSummary {
     /// Members.
     pub household_size: u32,
@@ -285,6 +294,7 @@ pub struct IncomeSummary {
 
 /// The full assessment of one household.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Assessment {
     /// 户编号.
     pub household_id: String,

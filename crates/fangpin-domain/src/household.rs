@@ -8,6 +8,7 @@ use crate::risk::RiskType;
 /// 户类型.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum HouseholdType {
     /// 脱贫户 (both 享受政策 and 不享受政策).
     FormerlyPoor,
@@ -31,6 +32,7 @@ impl HouseholdType {
 /// 监测对象类型.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum MonitoringType {
     /// 脱贫不稳定户.
     UnstableFormerlyPoor,
@@ -53,6 +55,7 @@ impl MonitoringType {
 
 /// House safety rating (房屋安全等级) by the housing authority.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum HouseSafety {
     /// A级: safe.
     A,
@@ -84,6 +87,7 @@ impl HouseSafety {
 /// Road access (入户路).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum RoadAccess {
     /// 硬化路通到户.
     HardenedToDoor,
@@ -115,6 +119,7 @@ impl RoadAccess {
 /// How well one drinking-water aspect is met.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum WaterLevel {
     /// 达标.
     Met,
@@ -138,6 +143,7 @@ impl WaterLevel {
 /// The four aspects of drinking-water safety.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum WaterAspect {
     /// 水量.
     Quantity,
@@ -164,6 +170,7 @@ impl WaterAspect {
 /// Drinking water (饮水安全): each aspect 达标, 基本达标 or 不达标.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DrinkingWater {
     /// 水量.
     pub quantity: WaterLevel,
@@ -190,6 +197,7 @@ impl DrinkingWater {
 /// The 帮扶责任人 assigned to the household.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Helper {
     /// 姓名.
     pub name: String,
@@ -209,6 +217,7 @@ pub struct Helper {
 /// Validated by [`crate::record::HouseholdRecord::validate`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AreaRef {
     /// The 12-digit village code.
     pub code: String,
@@ -219,6 +228,7 @@ pub struct AreaRef {
 /// A household on the screening form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Household {
     /// 户编号: the national system's number, kept opaque.
     pub id: String,

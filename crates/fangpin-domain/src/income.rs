@@ -14,6 +14,7 @@ use crate::money::{below_ratio, BasisPoints, Fen};
 /// Income and spending of one household in one calendar year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct YearIncome {
     /// The year.
     pub year: i32,
@@ -74,6 +75,7 @@ impl YearIncome {
 /// This year's figures and, if known, last year's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct IncomeYears {
     /// The year being assessed.
     pub current: YearIncome,

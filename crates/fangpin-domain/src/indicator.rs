@@ -16,6 +16,7 @@ use crate::record::ValidRecord;
 /// The six indicators, in the form's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Indicator {
     /// 不愁吃.
     Food,
@@ -58,6 +59,7 @@ impl Indicator {
 /// Secure or not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum IndicatorStatus {
     /// 有保障 / 达标.
     Secure,
@@ -68,6 +70,7 @@ pub enum IndicatorStatus {
 /// One structured reason an indicator is not secure.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "issue", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum IndicatorIssue {
     /// The cadre found food insufficient.
     FoodInsecure,
@@ -143,6 +146,7 @@ impl IndicatorIssue {
 
 /// The result for one indicator.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct IndicatorResult {
     /// Which.
     pub indicator: Indicator,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// is a safety net (兜底保障), or secures one specific need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum MeasureKind {
     /// 开发式帮扶: for households with labour capacity.
     Development,
@@ -23,6 +24,7 @@ pub enum MeasureKind {
 
 /// An assistance measure; serialised as its code (`"01"` to `"14"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Measure {
     /// 01 产业帮扶.
     #[serde(rename = "01")]

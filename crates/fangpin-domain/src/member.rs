@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Sex (性别).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Sex {
     /// 男.
     Male,
@@ -25,6 +26,7 @@ impl Sex {
 /// Relation to the head of household (与户主关系).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Relation {
     /// 户主.
     Head,
@@ -65,6 +67,7 @@ pub enum Relation {
 /// Education attained (文化程度), as in the national system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Education {
     /// 学龄前儿童.
     PreschoolChild,
@@ -83,6 +86,7 @@ pub enum Education {
 /// Student status and stage (在校生状况).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum StudentStatus {
     /// 非在校生 (not in school: too young, finished, or working).
     NotStudent,
@@ -158,6 +162,7 @@ impl StudentStatus {
 /// Kind of disability (残疾类别).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum DisabilityKind {
     /// 视力残疾.
     Visual,
@@ -193,6 +198,7 @@ impl DisabilityKind {
 /// A disability with its certificate grade (1 most severe to 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Disability {
     /// Kind.
     pub kind: DisabilityKind,
@@ -211,6 +217,7 @@ impl Disability {
 /// disabled at once; none of these means 健康.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Health {
     /// 长期慢性病.
     #[serde(default, deserialize_with = "crate::nullable::or_default")]
@@ -233,6 +240,7 @@ impl Health {
 /// Labour capacity (劳动技能), as in the national system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum LabourCapacity {
     /// 普通劳动力.
     Ordinary,
@@ -256,6 +264,7 @@ impl LabourCapacity {
 /// Where a member works (务工地点).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum WorkPlace {
     /// 县内.
     WithinCounty,
@@ -270,6 +279,7 @@ pub enum WorkPlace {
 /// Work away from the farm this year (务工情况).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Work {
     /// Where.
     pub place: WorkPlace,
@@ -280,6 +290,7 @@ pub struct Work {
 /// Basic medical insurance (基本医疗保险).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum MedicalInsurance {
     /// 城乡居民基本医疗保险.
     Resident,
@@ -292,6 +303,7 @@ pub enum MedicalInsurance {
 /// Basic pension insurance (基本养老保险).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum PensionInsurance {
     /// 城乡居民基本养老保险.
     Resident,
@@ -304,6 +316,7 @@ pub enum PensionInsurance {
 /// One member of a household.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Member {
     /// 姓名.
     pub name: String,

@@ -19,6 +19,7 @@ use crate::money::{exceeds_ratio, BasisPoints, Fen};
 /// years of age on the assessment date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AgeWindow {
     /// Youngest age inside the window.
     pub from: u32,
@@ -43,6 +44,7 @@ impl Default for AgeWindow {
 /// The base a ratio threshold is taken of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum RatioBase {
     /// A fixed published amount, e.g. last year's rural per-capita
     /// disposable income of the province.
@@ -59,6 +61,7 @@ pub enum RatioBase {
 /// ("超过").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum MedicalThreshold {
     /// A fixed amount.
     Amount {

@@ -21,6 +21,7 @@ use crate::risk::MAX_RISKS;
 /// 不愁吃, 不愁穿: entered by the cadre after the home visit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BasicNeeds {
     /// 不愁吃: enough staple food, with regular meat, eggs, milk or soy.
     pub food_secure: bool,
@@ -31,6 +32,7 @@ pub struct BasicNeeds {
 /// Everything the screening form records about one household.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HouseholdRecord {
     /// The household.
     pub household: Household,

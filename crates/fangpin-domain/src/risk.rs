@@ -9,6 +9,7 @@ pub const MAX_RISKS: usize = 5;
 
 /// A risk type; serialised as its code (`"01"`, `"0201"`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum RiskType {
     /// 01 因病.
     #[serde(rename = "01")]

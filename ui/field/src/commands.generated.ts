@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/commands.rs; do not edit. A test fails when this file differs;
 // FANGPIN_UPDATE_BINDINGS=1 cargo test -p fangpin-field --test bindings rewrites it.
 
-import type { AppStatus, AssessOutcome, AttachmentView, ChangedField, ConflictView, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, JsonValue, LaunchOptions, LedgerItemView, NewLedgerItem, RefusalView, SaveOutcome, StatusView, SyncOutcome, Tasks, VisitInput } from '@fangpin/shared/bindings';
+import type { AppStatus, AssessOutcome, AttachmentView, ConflictView, FormDraft, HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, JsonValue, LaunchOptions, LedgerItemView, NewLedgerItem, RebasedForm, RefusalView, SaveOutcome, StatusView, SyncOutcome, Tasks, VisitInput } from '@fangpin/shared/bindings';
 import { call } from './ipc';
 
 /** Every command of the field app, typed. */
@@ -16,6 +16,8 @@ export const commands = {
   lock: () => call<AppStatus>('lock'),
   /** Changes the passcode. */
   changePasscode: (old: string, new_: string) => call<void>('change_passcode', { old, new: new_ }),
+  /** Checks a service address (https://, or http:// to this device only). */
+  checkServerUrl: (serverUrl: string) => call<string>('check_server_url', { serverUrl }),
   /** Changes the service's address, keeping everything on the device. */
   setServerUrl: (serverUrl: string) => call<AppStatus>('set_server_url', { serverUrl }),
   /** Signs out, wiping the device's data when asked. */
@@ -25,19 +27,19 @@ export const commands = {
   /** One household with everything in it. */
   household: (id: string) => call<HouseholdView>('household', { id }),
   /** The live assessment of a form. */
-  assessForm: (form: JsonValue) => call<AssessOutcome>('assess_form', { form }),
+  assessForm: (form: HouseholdForm) => call<AssessOutcome>('assess_form', { form }),
   /** Checks an identity number as it is typed. */
   checkIdNumber: (raw: string) => call<IdInfo>('check_id_number', { raw }),
   /** Saves a screening form with its visit. */
-  saveForm: (householdId: string | null, form: JsonValue, visit: VisitInput | null) => call<SaveOutcome>('save_form', { householdId, form, visit }),
+  saveForm: (householdId: string | null, form: HouseholdForm, visit: VisitInput | null) => call<SaveOutcome>('save_form', { householdId, form, visit }),
   /** Keeps a half-filled form. */
-  saveDraft: (formId: string, body: JsonValue) => call<void>('save_draft', { formId, body }),
+  saveDraft: (formId: string, body: FormDraft) => call<void>('save_draft', { formId, body }),
   /** A kept form. */
   loadDraft: (formId: string) => call<JsonValue | null>('load_draft', { formId }),
   /** Forgets a kept form. */
   discardDraft: (formId: string) => call<void>('discard_draft', { formId }),
-  /** The fields that changed on the device since a form began. */
-  changedUnderneath: (form: JsonValue) => call<Array<ChangedField>>('changed_underneath', { form }),
+  /** A kept form brought up to date with what changed on the device since it began. */
+  rebaseForm: (form: HouseholdForm) => call<RebasedForm>('rebase_form', { form }),
   /** The ledger, optionally in one state. */
   ledger: (status: string | null) => call<Array<LedgerItemView>>('ledger', { status }),
   /** Adds a problem to the ledger. */

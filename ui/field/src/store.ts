@@ -1,9 +1,13 @@
-// The app's session state: who is signed in, whether the device is unlocked, sync in progress.
-// Idle lock and background sync live here too; neither ever blocks the screen.
+// The app's session state: who is signed in, whether the device is unlocked, sync in progress
+// and how the last one ended. Idle lock and background sync live here too; neither ever blocks
+// the screen. A sync that fails because the service cannot be reached is tried again in the
+// background, sooner at first and then less often (retryDelay), until one succeeds.
 
 import { reactive } from 'vue';
-import { api, ApiError, onSyncProgress } from './api';
 import type { AppStatus, SyncOutcome, SyncProgressEvent } from '@fangpin/shared/bindings';
+import { roleNames } from '@fangpin/shared/labels';
+import { commands } from './commands.generated';
+import { ApiError, onSyncProgress, toApiError } from './ipc';
 
 export const IDLE_KEY = 'fangpin.idleMinutes';
 
@@ -13,7 +17,10 @@ export const state = reactive({
   syncing: false,
   progress: null as SyncProgressEvent | null,
   lastReport: null as SyncOutcome | null,
+  /** Why the last sync failed; null once one succeeds. */
   lastSyncError: null as ApiError | null,
+  /** When the next sync is tried by itself after a failure (ms since the epoch), or null. */
+  retryAt: null as number | null,
   /** Counts shown on the navigation. */
   conflicts: 0,
   refusals: 0,
@@ -22,7 +29,7 @@ export const state = reactive({
 });
 
 export async function refreshStatus(): Promise<AppStatus> {
-  state.status = await api.status();
+  state.status = await commands.status();
   return state.status;
 }
 
@@ -30,39 +37,105 @@ export function setStatus(s: AppStatus): void {
   state.status = s;
 }
 
+/**
+ * The name of an area (a village, or a wider area of a scope) as the service sent it, else its
+ * code. A scope may name a township or county by its short prefix (9 or 6 digits).
+ */
+export function areaName(code: string | null | undefined): string {
+  if (!code) return '';
+  const names = state.status?.area_names ?? {};
+  return names[code] ?? names[code.padEnd(12, '0')] ?? code;
+}
+
+/** The Chinese name of the signed-in user's role. */
+export function roleName(role: string | null | undefined): string {
+  return role ? (roleNames[role] ?? '其他') : '';
+}
+
 export function idleMinutes(): number {
   const v = Number(localStorage.getItem(IDLE_KEY) ?? '5');
   return Number.isFinite(v) && v > 0 ? v : 5;
 }
 
+// ---- syncing, and trying again after a failure ------------------------------------------------
+
+/** Failures worth trying again by themselves: the service could not be reached or answered badly. */
+const RETRIED = new Set(['no_network', 'transfer_cut', 'server_error', 'corrupt_transfer']);
+
+/** The first wait before trying again, and the longest. */
+export const RETRY_FIRST_MS = 5_000;
+export const RETRY_MAX_MS = 5 * 60_000;
+
+/** How long to wait before trying again after `failures` failed syncs in a row (1, 2, …). */
+export function retryDelay(failures: number): number {
+  return Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.max(0, failures - 1));
+}
+
+let failures = 0;
+let retryTimer: ReturnType<typeof setTimeout> | null = null;
+
+function cancelRetry() {
+  if (retryTimer) clearTimeout(retryTimer);
+  retryTimer = null;
+  state.retryAt = null;
+}
+
+function scheduleRetry() {
+  cancelRetry();
+  const wait = retryDelay(failures);
+  state.retryAt = Date.now() + wait;
+  retryTimer = setTimeout(() => {
+    retryTimer = null;
+    state.retryAt = null;
+    // Locked or signed out meanwhile: the next unlock or sync starts again.
+    if (state.status?.unlocked) syncNow().catch(() => undefined);
+  }, wait);
+}
+
 let unlistenProgress: (() => void) | null = null;
 
-/** Runs one sync in the background; the screen stays usable and shows the progress. */
+/**
+ * Runs one sync in the background; the screen stays usable and shows the progress. A failure
+ * is kept in `state.lastSyncError` (the header and the 同步 screen show it) and rethrown; when
+ * the service could not be reached, the sync is tried again by itself after `retryDelay`.
+ */
 export async function syncNow(): Promise<SyncOutcome | null> {
   if (state.syncing) return null;
+  cancelRetry();
   state.syncing = true;
   state.progress = { phase: 'push', items_done: 0, items_total: 0, bytes_done: 0, bytes_total: 0 };
-  state.lastSyncError = null;
-  if (!unlistenProgress) unlistenProgress = await onSyncProgress((p) => (state.progress = p));
+  if (!unlistenProgress) unlistenProgress = await onSyncProgress((p) => (state.progress = p)).catch(() => null);
   try {
-    const report = await api.sync();
+    const report = await commands.sync();
     state.lastReport = report;
+    state.lastSyncError = null;
+    failures = 0;
     state.syncGeneration++;
     return report;
   } catch (e) {
-    state.lastSyncError = e instanceof ApiError ? e : null;
-    throw e;
+    const err = toApiError(e);
+    state.lastSyncError = err;
+    failures++;
+    if (RETRIED.has(err.code)) scheduleRetry();
+    throw err;
   } finally {
     state.syncing = false;
     state.progress = null;
     await refreshStatus().catch(() => undefined);
-    await refreshCounts();
+    await refreshCounts().catch(() => undefined);
   }
+}
+
+/** Forgets the failures (signing out, a new service address). */
+export function resetSyncFailures(): void {
+  cancelRetry();
+  failures = 0;
+  state.lastSyncError = null;
 }
 
 export async function refreshCounts(): Promise<void> {
   if (!state.status?.unlocked) return;
-  const [c, r] = await Promise.all([api.conflicts().catch(() => []), api.refusals().catch(() => [])]);
+  const [c, r] = await Promise.all([commands.conflicts().catch(() => []), commands.refusals().catch(() => [])]);
   state.conflicts = c.length;
   state.refusals = r.length;
 }
@@ -71,7 +144,7 @@ export async function refreshCounts(): Promise<void> {
 export function startBackgroundSync(everyMs = 5 * 60 * 1000): () => void {
   const t = setInterval(() => {
     const s = state.status;
-    if (s?.unlocked && s.pending_changes > 0 && !state.syncing) syncNow().catch(() => undefined);
+    if (s?.unlocked && s.pending_changes > 0 && !state.syncing && !retryTimer) syncNow().catch(() => undefined);
   }, everyMs);
   return () => clearInterval(t);
 }

@@ -13,7 +13,7 @@ import {
   yuanToFen,
 } from '../src/lib/form';
 import example from '../../../docs/examples/household.json';
-import type { HouseholdDoc } from '../src/lib/form';
+import type { HouseholdForm } from '@fangpin/shared/bindings';
 
 const today = '2026-06-30';
 
@@ -65,11 +65,11 @@ describe('phones, as fangpin_domain::record::is_valid_phone', () => {
 
 describe('instant checks of the screening form', () => {
   it('finds nothing in the valid example of docs/examples/household.json', () => {
-    expect(instantIssues(example as unknown as HouseholdDoc, today)).toEqual([]);
+    expect(instantIssues(example as unknown as HouseholdForm, today)).toEqual([]);
   });
 
   it('names the member and field of a bad identity number, with the reason in Chinese', () => {
-    const doc = structuredClone(example) as unknown as HouseholdDoc;
+    const doc = structuredClone(example) as unknown as HouseholdForm;
     doc.members.push({ ...emptyMember('son'), name: '张三', id_number: '530325201009010158' });
     const issues = instantIssues(doc, today);
     expect(issues).toContainEqual({
@@ -80,7 +80,7 @@ describe('instant checks of the screening form', () => {
   });
 
   it('finds duplicates, sex mismatches, missing heads and empty names', () => {
-    const doc = structuredClone(example) as unknown as HouseholdDoc;
+    const doc = structuredClone(example) as unknown as HouseholdForm;
     doc.members[1].id_number = doc.members[0].id_number;
     doc.members[2].sex = 'male';
     doc.members[0].relation = 'spouse';
@@ -155,12 +155,52 @@ describe('debounce', () => {
     expect(f).toHaveBeenLastCalledWith(3);
     vi.useRealTimers();
   });
+
+  it('with maxWait, calls that keep coming run it at least every maxWait', () => {
+    vi.useFakeTimers();
+    const f = vi.fn();
+    const d = debounce(f, 400, { maxWait: 2000 });
+    // A call every 100 ms for 5 s: never a 400 ms pause.
+    const at: number[] = [];
+    f.mockImplementation(() => at.push(Date.now() - start));
+    const start = Date.now();
+    for (let t = 0; t < 5000; t += 100) {
+      d(t);
+      vi.advanceTimersByTime(100);
+    }
+    expect(at).toEqual([2000, 4000]);
+    // The last call came at 4900: the pause after it ends at 5300.
+    vi.advanceTimersByTime(299);
+    expect(f).toHaveBeenCalledTimes(2);
+    vi.advanceTimersByTime(1);
+    expect(at).toEqual([2000, 4000, 5300]);
+    expect(f).toHaveBeenLastCalledWith(4900);
+    expect(d.pending()).toBe(false);
+    vi.useRealTimers();
+  });
+
+  it('cancel drops a pending call and starts the next wait afresh', () => {
+    vi.useFakeTimers();
+    const f = vi.fn();
+    const d = debounce(f, 400, { maxWait: 1000 });
+    d(1);
+    vi.advanceTimersByTime(300);
+    d.cancel();
+    vi.advanceTimersByTime(2000);
+    expect(f).not.toHaveBeenCalled();
+    d(2);
+    vi.advanceTimersByTime(399);
+    expect(f).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(f).toHaveBeenCalledWith(2);
+    vi.useRealTimers();
+  });
 });
 
 describe('members and their stored rows', () => {
   it('removing a member keeps the other members on their own row ids', async () => {
     const { removeMemberAt } = await import('../src/lib/form');
-    const doc = structuredClone(example) as unknown as HouseholdDoc;
+    const doc = structuredClone(example) as unknown as HouseholdForm;
     doc.row_ids = { household: 'h', members: ['m0', 'm1', 'm2', 'm3', 'm4'], income: {} };
     removeMemberAt(doc, 1);
     expect(doc.members.map((m) => m.name)).toEqual(['张国华', '张丽', '张磊', '王桂芬']);

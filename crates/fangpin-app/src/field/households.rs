@@ -12,7 +12,7 @@ use super::ledger::ledger_view;
 use super::screening::{base_of, form_of, record_of};
 use super::{
     str_of, today, AppError, FieldApp, FieldErrorView, HouseholdListItem, HouseholdQuery,
-    HouseholdView,
+    HouseholdView, VisitView,
 };
 
 impl FieldApp {
@@ -148,12 +148,32 @@ impl FieldApp {
                 .iter()
                 .map(|c| conflict_view(c, self.me()))
                 .collect(),
-            visits: d
-                .visits
-                .iter()
-                .map(|v| Value::Object(v.data.clone()))
-                .collect(),
+            visits: d.visits.iter().map(visit_view).collect(),
         })
+    }
+}
+
+/// A visit row as the record lists it.
+fn visit_view(v: &RowView) -> VisitView {
+    let d = &v.data;
+    VisitView {
+        id: v.key.id,
+        visited_on: str_of(d, "visited_on"),
+        visitor: str_of(d, "visitor"),
+        note: str_of(d, "note"),
+        photos: d
+            .get("photos")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        signature: d
+            .get("signature")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
     }
 }
 

@@ -33,9 +33,10 @@ use uuid::Uuid;
 pub use errors::{AppError, FieldErrorView};
 pub use sync::SyncJob;
 pub use views::{
-    AppStatus, AssessOutcome, AttachmentView, ChangedField, ConflictView, HeadView,
-    HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, LedgerItemView, NewLedgerItem,
-    RefusalView, SaveOutcome, StatusView, SyncOutcome, Tasks, UserInfo, VisitInput,
+    AppStatus, AssessOutcome, AttachmentView, BaseValue, ChangedField, ConflictView, FormDraft,
+    FormRowIds, HeadView, HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo,
+    LedgerItemView, NewLedgerItem, RebasedForm, RefusalView, SaveOutcome, StatusView, SyncOutcome,
+    Tasks, UserInfo, VisitInput, VisitView,
 };
 
 use session::Config;

@@ -3,7 +3,7 @@
 
 use fangpin_domain::{assess_valid, HouseholdRecord, IdNumber};
 use fangpin_store::RowView;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use fangpin_sync::{RowKey, VersionId};
 use serde_json::{json, Map, Value};
@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::errors::field_errors;
 use super::{
-    now_ms, today, AppError, AssessOutcome, ChangedField, FieldApp, FieldErrorView, IdInfo,
-    SaveOutcome, VisitInput,
+    now_ms, today, AppError, AssessOutcome, BaseValue, ChangedField, FieldApp, FieldErrorView,
+    FormRowIds, IdInfo, RebasedForm, SaveOutcome, VisitInput,
 };
 use crate::rows::{self, RecordIds, HOUSEHOLD};
 
@@ -193,14 +193,31 @@ impl FieldApp {
 
     /// The fields of a household that changed on the device (another device's edit arrived
     /// by sync, or a conflict) since the form in `form` began: what a restored draft tells the
-    /// cadre, with the field's Chinese name and its value now.
+    /// cadre, with the field's Chinese name and its value now. See [`FieldApp::rebase_form`].
     pub fn changed_underneath(&self, form: &Value) -> Result<Vec<ChangedField>, AppError> {
+        Ok(self.rebase_form(form)?.changed)
+    }
+
+    /// A kept form (a draft) brought up to date with what changed on the device since it
+    /// began: every field shown on the form whose versions moved on is reported; where the
+    /// draft still holds the value it began from (the cadre did not touch it), the form takes
+    /// the new value and its versions, so the screen shows what is stored now; where the
+    /// draft changed it too, the draft's value and its old versions stay (`edited`), so saving
+    /// makes a conflict that a supervisor resolves, never a silent revert.
+    pub fn rebase_form(&self, form: &Value) -> Result<RebasedForm, AppError> {
         let store = self.store()?;
+        let mut out = form.clone();
         let Some(base) = form.get("base").and_then(Value::as_object) else {
-            return Ok(Vec::new());
+            return Ok(RebasedForm {
+                form: out,
+                changed: Vec::new(),
+            });
         };
+        let row_ids: FormRowIds =
+            serde_json::from_value(form.get("row_ids").cloned().unwrap_or(Value::Null))
+                .unwrap_or_default();
         let mut heads_of: HashMap<RowKey, _> = HashMap::new();
-        let mut out = Vec::new();
+        let mut changed = Vec::new();
         for (k, v) in base {
             let mut parts = k.splitn(3, '/');
             let (Some(table), Some(id), Some(field)) = (parts.next(), parts.next(), parts.next())
@@ -208,25 +225,45 @@ impl FieldApp {
                 continue;
             };
             let Ok(id) = id.parse::<Uuid>() else { continue };
+            let Ok(was) = serde_json::from_value::<BaseValue>(v.clone()) else {
+                continue;
+            };
             let key = RowKey::new(table, id);
             if !heads_of.contains_key(&key) {
                 heads_of.insert(key.clone(), store.heads(&key)?);
             }
-            let was: Vec<VersionId> =
-                serde_json::from_value(v["versions"].clone()).unwrap_or_default();
-            if let Some((now, value)) = heads_of[&key].get(field) {
-                if *now != was {
-                    out.push(ChangedField {
-                        table_zh: fangpin_catalogue::table(table)
-                            .map_or("记录", |t| t.label_zh)
-                            .to_owned(),
-                        label_zh: fangpin_catalogue::label_zh(table, field).to_owned(),
+            let Some((now, value)) = heads_of[&key].get(field) else {
+                continue;
+            };
+            if *now == was.versions {
+                continue;
+            }
+            let Some(pointer) = rows::form_pointer(table, id, field, &row_ids) else {
+                continue;
+            };
+            let drafted = out.pointer(&pointer).cloned().unwrap_or(Value::Null);
+            let edited = drafted != was.value;
+            if !edited {
+                set_pointer(&mut out, &pointer, value.clone());
+                if let Some(b) = out.pointer_mut(&format!("/base/{}", escape_pointer(k))) {
+                    *b = json!(BaseValue {
+                        versions: now.clone(),
                         value: value.clone(),
                     });
                 }
             }
+            changed.push(ChangedField {
+                table: table.to_owned(),
+                field: field.to_owned(),
+                table_zh: fangpin_catalogue::table(table)
+                    .map_or("记录", |t| t.label_zh)
+                    .to_owned(),
+                label_zh: fangpin_catalogue::label_zh(table, field).to_owned(),
+                value: value.clone(),
+                edited,
+            });
         }
-        Ok(out)
+        Ok(RebasedForm { form: out, changed })
     }
 
     /// Keeps a half-filled form.
@@ -280,7 +317,7 @@ pub(super) fn base_of(
     store: &fangpin_store::Store,
     d: &fangpin_store::HouseholdDetail,
 ) -> Result<Value, AppError> {
-    let mut base = Map::new();
+    let mut base = BTreeMap::new();
     for row in std::iter::once(&d.household)
         .chain(d.members.iter())
         .chain(d.income_years.iter())
@@ -289,11 +326,31 @@ pub(super) fn base_of(
         for (field, (versions, value)) in store.heads(&row.key)? {
             base.insert(
                 format!("{}/{}/{field}", row.key.table, row.key.id),
-                json!({"versions": versions, "value": value}),
+                BaseValue { versions, value },
             );
         }
     }
-    Ok(Value::Object(base))
+    serde_json::to_value(base)
+        .map_err(|e| AppError::new("internal", e.to_string(), "无法读取表单的版本。"))
+}
+
+/// A key as one step of a JSON pointer (RFC 6901: `~` and `/` escaped).
+fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// Sets the value at a JSON pointer of plain object steps and array indexes, adding a missing
+/// last key to its object.
+fn set_pointer(doc: &mut Value, pointer: &str, value: Value) {
+    if let Some(slot) = doc.pointer_mut(pointer) {
+        *slot = value;
+        return;
+    }
+    if let Some((parent, last)) = pointer.rsplit_once('/') {
+        if let Some(Value::Object(o)) = doc.pointer_mut(parent) {
+            o.insert(last.replace("~1", "/").replace("~0", "~"), value);
+        }
+    }
 }
 
 /// The base of one row, from a form's `base`.
@@ -304,9 +361,8 @@ fn row_base(form: &Value, key: &RowKey) -> Option<HashMap<String, (Vec<VersionId
         .iter()
         .filter_map(|(k, v)| {
             let field = k.strip_prefix(&prefix)?;
-            let versions: Vec<VersionId> =
-                serde_json::from_value(v.get("versions")?.clone()).ok()?;
-            Some((field.to_owned(), (versions, v.get("value")?.clone())))
+            let b: BaseValue = serde_json::from_value(v.clone()).ok()?;
+            Some((field.to_owned(), (b.versions, b.value)))
         })
         .collect();
     (!out.is_empty()).then_some(out)
@@ -324,15 +380,16 @@ pub(super) fn form_of(d: &fangpin_store::HouseholdDetail) -> Value {
     let incomes: Vec<&RowView> = d.income_years.iter().filter(|r| r.alive).collect();
     let mut form = rows::from_rows(&d.household.data, &maps(&d.members), &maps(&d.income_years))
         .unwrap_or(Value::Null);
-    let income_ids: Map<String, Value> = incomes
-        .iter()
-        .filter_map(|r| Some((r.data.get("period")?.as_str()?.to_owned(), json!(r.key.id))))
-        .collect();
-    if let Some(o) = form.as_object_mut() {
-        o.insert(
-            "row_ids".into(),
-            json!({"household": d.household.key.id, "members": members.iter().map(|m| m.key.id).collect::<Vec<_>>(), "income": income_ids}),
-        );
+    let row_ids = FormRowIds {
+        household: Some(d.household.key.id),
+        members: members.iter().map(|m| Some(m.key.id)).collect(),
+        income: incomes
+            .iter()
+            .filter_map(|r| Some((r.data.get("period")?.as_str()?.to_owned(), r.key.id)))
+            .collect(),
+    };
+    if let (Some(o), Ok(ids)) = (form.as_object_mut(), serde_json::to_value(row_ids)) {
+        o.insert("row_ids".into(), ids);
     }
     form
 }

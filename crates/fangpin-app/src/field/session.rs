@@ -103,6 +103,15 @@ impl FieldApp {
                 .and_then(|s| s.pending_count().ok())
                 .unwrap_or(0),
             last_sync_ms: self.config.as_ref().and_then(|c| c.last_sync_ms),
+            may_resolve: self
+                .config
+                .as_ref()
+                .is_some_and(|c| supervises(&c.user.role)),
+            area_names: self
+                .store
+                .as_ref()
+                .and_then(|s| s.area_names().ok())
+                .unwrap_or_default(),
         }
     }
 
@@ -239,6 +248,12 @@ impl FieldApp {
         c.server_url = url;
         self.save_config()?;
         Ok(self.status())
+    }
+
+    /// Whether `server_url` may be used as the service's address (see [`check_server_url`]),
+    /// as the enrol screen asks before the passcode step; the address as it would be kept.
+    pub fn check_server_url(&self, server_url: &str) -> Result<String, AppError> {
+        check_server_url(server_url)
     }
 
     /// Signs out: locks, and with `wipe` removes every local file and the enrolment.

@@ -1,6 +1,10 @@
 //! The view types that cross into the UI (serde for the Tauri commands, ts-rs for the
 //! TypeScript bindings): what the screens show and what they send.
 
+use std::collections::BTreeMap;
+
+use fangpin_domain::{Assessment, HouseholdRecord};
+use fangpin_sync::VersionId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
@@ -40,6 +44,11 @@ pub struct AppStatus {
     pub pending_changes: u64,
     /// When the last sync finished, ms since the epoch.
     pub last_sync_ms: Option<u64>,
+    /// Whether the signed-in user may resolve conflicts (township and county supervisors).
+    pub may_resolve: bool,
+    /// The names of the areas on this device (area code → name, as the service sent them;
+    /// empty while locked), so that screens show a village's name, not its code.
+    pub area_names: BTreeMap<String, String>,
 }
 
 /// A household search.
@@ -177,14 +186,100 @@ pub struct ConflictView {
     pub winner: Value,
 }
 
+/// The household form as the screening form edits it: the household record of
+/// docs/household-json.md, with the stored rows behind it (`row_ids`) and the versions of
+/// every field it began from (`base`).
+///
+/// On the wire the form stays JSON (the commands take and give a `serde_json::Value`), so that
+/// a form with a field of the wrong shape is reported field by field rather than refused
+/// whole; this type is its shape for the UI (TypeScript only).
+#[derive(Debug, Clone, TS)]
+pub struct HouseholdForm {
+    /// The record itself.
+    #[ts(flatten)]
+    pub record: HouseholdRecord,
+    /// The stored rows behind the form; absent for a new household.
+    #[ts(optional)]
+    pub row_ids: Option<FormRowIds>,
+    /// What the form began from, by `table/row id/field`: saving writes an edited field over
+    /// these versions, so a value changed underneath becomes a conflict, never a silent revert.
+    #[ts(optional)]
+    pub base: Option<BTreeMap<String, BaseValue>>,
+}
+
+/// A screening form kept half-filled (a draft, `save_draft`): the form, what was typed into it,
+/// the visit so far, and where the cadre was on it. The store keeps it as JSON; a draft read
+/// back may come from an older app, so the UI reads it as a deep partial of this
+/// (TypeScript only).
+#[derive(Debug, Clone, TS)]
+pub struct FormDraft {
+    /// The form, with the versions it began from (`base`) and the rows behind it.
+    pub form: HouseholdForm,
+    /// What was typed into amount fields, by field path (kept even when not an amount).
+    pub texts: BTreeMap<String, String>,
+    /// The visit's photos (attachment hashes).
+    pub photos: Vec<String>,
+    /// The head's signature (an attachment hash).
+    pub signature: Option<String>,
+    /// The visit's note.
+    pub note: String,
+    /// The section of the form shown.
+    pub section: String,
+    /// When it was kept, ms since the epoch.
+    pub saved_at: u64,
+}
+
+/// The stored rows behind a form.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FormRowIds {
+    /// The household row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub household: Option<Uuid>,
+    /// The member rows, by position (a member added on the form has none yet).
+    #[serde(default)]
+    pub members: Vec<Option<Uuid>>,
+    /// The income rows, by period (`current`, `previous`).
+    #[serde(default)]
+    pub income: BTreeMap<String, Uuid>,
+}
+
+/// One field as a form began: the versions then shown, and their value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct BaseValue {
+    /// The versions; the UI carries them back unchanged.
+    #[ts(as = "Vec<Value>")]
+    pub versions: Vec<VersionId>,
+    /// The value.
+    pub value: Value,
+}
+
+/// One visit of a household, as its record lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VisitView {
+    /// The visit's row id.
+    pub id: Uuid,
+    /// When, YYYY-MM-DD.
+    pub visited_on: String,
+    /// Who (user name).
+    pub visitor: String,
+    /// 走访情况.
+    pub note: String,
+    /// Photo attachments.
+    pub photos: Vec<String>,
+    /// The head's signature, a PNG attachment.
+    pub signature: Option<String>,
+}
+
 /// One household with everything in it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct HouseholdView {
     /// The row id.
     pub id: Uuid,
-    /// The household in its JSON form (docs/household-json.md) with `row_ids`.
+    /// The household in its JSON form (docs/household-json.md) with `row_ids` and `base`.
+    #[ts(as = "HouseholdForm")]
     pub form: Value,
-    /// The assessment, when the record is valid.
+    /// The assessment (`fangpin_domain::Assessment`), when the record is valid.
+    #[ts(as = "Option<Assessment>")]
     pub assessment: Option<Value>,
     /// Why it could not be assessed.
     pub errors: Vec<FieldErrorView>,
@@ -193,13 +288,14 @@ pub struct HouseholdView {
     /// Conflicts.
     pub conflicts: Vec<ConflictView>,
     /// Visits, oldest first.
-    pub visits: Vec<Value>,
+    pub visits: Vec<VisitView>,
 }
 
 /// The live assessment of a form being filled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct AssessOutcome {
-    /// The assessment, when every field is valid.
+    /// The assessment (`fangpin_domain::Assessment`), when every field is valid.
+    #[ts(as = "Option<Assessment>")]
     pub assessment: Option<Value>,
     /// Every invalid field, with the reason.
     pub errors: Vec<FieldErrorView>,
@@ -314,10 +410,27 @@ pub struct IdInfo {
 /// A field that changed on the device since a form began.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ChangedField {
+    /// The table (to format the value; screens show `table_zh`).
+    pub table: String,
+    /// The field (to format the value; screens show `label_zh`).
+    pub field: String,
     /// The table's name in Chinese.
     pub table_zh: String,
     /// The field's name in Chinese.
     pub label_zh: String,
     /// Its value now.
     pub value: Value,
+    /// The draft changed this field too: it keeps the draft's value, and saving makes it a
+    /// conflict to resolve. Otherwise the form took the value now.
+    pub edited: bool,
+}
+
+/// A kept form brought up to date with what changed underneath it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct RebasedForm {
+    /// The form: untouched fields that changed underneath take their value now.
+    #[ts(as = "HouseholdForm")]
+    pub form: Value,
+    /// Every field shown on the form that changed underneath since it began.
+    pub changed: Vec<ChangedField>,
 }

@@ -3,14 +3,14 @@
 
 import { ref, type Ref } from 'vue';
 import { showToast } from 'vant';
-import type { FieldErrorView } from '@fangpin/shared/bindings';
-import { api, type ApiError } from '../api';
-import { debounce, plain, type HouseholdDoc } from '../lib/form';
+import type { Assessment, FieldErrorView, HouseholdForm } from '@fangpin/shared/bindings';
+import { commands } from '../commands.generated';
+import { toApiError } from '../ipc';
+import { debounce, plain } from '../lib/form';
 import { record } from '../perf';
 
-export function useLiveAssessment(doc: Ref<HouseholdDoc | null>, serverErrors: Ref<FieldErrorView[]>) {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const assessment = ref<any | null>(null);
+export function useLiveAssessment(doc: Ref<HouseholdForm | null>, serverErrors: Ref<FieldErrorView[]>) {
+  const assessment = ref<Assessment | null>(null);
   const assessing = ref(false);
 
   let seq = 0;
@@ -21,13 +21,13 @@ export function useLiveAssessment(doc: Ref<HouseholdDoc | null>, serverErrors: R
     assessing.value = true;
     const t0 = performance.now();
     try {
-      const out = await api.assessForm(plain(doc.value));
+      const out = await commands.assessForm(plain(doc.value));
       if (mine !== seq) return;
       serverErrors.value = out.errors;
       assessment.value = out.assessment;
       record('assess_form round trip', performance.now() - t0);
     } catch (e) {
-      if (mine === seq) showToast((e as ApiError).message_zh);
+      if (mine === seq) showToast(toApiError(e).message_zh);
     } finally {
       if (mine === seq) assessing.value = false;
     }

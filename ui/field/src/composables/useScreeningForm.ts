@@ -4,17 +4,17 @@
 // assess_form or save_form).
 
 import { computed, reactive, ref } from 'vue';
-import type { FieldErrorView } from '@fangpin/shared/bindings';
+import type { FieldErrorView, HouseholdForm } from '@fangpin/shared/bindings';
 import {
   fenToYuan,
   hundredthsToMu,
   instantIssues,
   issuesByField,
+  MONEY_FIELDS,
   muToHundredths,
   sectionOf,
   yuanToFen,
   type FieldIssue,
-  type HouseholdDoc,
 } from '../lib/form';
 
 /** What a form section needs to show and edit its fields. The same functions for the form's life. */
@@ -31,8 +31,24 @@ export interface FormFields {
 
 const LAND = 'household.cultivated_land_hundredths_mu';
 
+const AMOUNT_PATH = /^income\.(current|previous)\.(\w+)$/;
+
+/** The number at an amount path of `doc`, with a setter; null for any other path. */
+function amountAt(doc: HouseholdForm, path: string): { get: () => number; set: (v: number) => void } | null {
+  if (path === LAND) {
+    const h = doc.household;
+    return { get: () => h.cultivated_land_hundredths_mu, set: (v) => (h.cultivated_land_hundredths_mu = v) };
+  }
+  const m = AMOUNT_PATH.exec(path);
+  if (!m) return null;
+  const year = m[1] === 'current' ? doc.income.current : doc.income.previous;
+  const field = MONEY_FIELDS.find(([f]) => f === m[2])?.[0];
+  if (!year || !field) return null;
+  return { get: () => year[field], set: (v) => (year[field] = v) };
+}
+
 export function useScreeningForm() {
-  const doc = ref<HouseholdDoc | null>(null);
+  const doc = ref<HouseholdForm | null>(null);
   /** What the user typed into amount fields, kept even when it is not a valid amount. */
   const texts = reactive<Record<string, string>>({});
   const photos = ref<string[]>([]);
@@ -80,17 +96,10 @@ export function useScreeningForm() {
   });
 
   function getAt(path: string): number {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    let v: any = doc.value;
-    for (const k of path.split('.')) v = v?.[k];
-    return typeof v === 'number' ? v : 0;
+    return doc.value ? (amountAt(doc.value, path)?.get() ?? 0) : 0;
   }
   function setAt(path: string, value: number) {
-    const keys = path.split('.');
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    let v: any = doc.value;
-    for (const k of keys.slice(0, -1)) v = v[k];
-    v[keys[keys.length - 1]] = value;
+    if (doc.value) amountAt(doc.value, path)?.set(value);
   }
 
   const fields: FormFields = {

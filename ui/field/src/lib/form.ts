@@ -1,81 +1,23 @@
-// The screening form's model: the household JSON form of docs/household-json.md, edited in place,
-// with instant checks while typing. The authoritative validation and the assessment come from
-// assess_form in Rust; these checks only give feedback before that answer arrives, and they use
-// the same codes and Chinese messages as fangpin_domain.
+// The screening form's helpers: the household form (HouseholdForm, generated from the Rust
+// types: fangpin_domain::HouseholdRecord with the rows behind it) edited in place, with instant
+// checks while typing. The authoritative validation and the assessment come from assess_form
+// in Rust; these checks only give feedback before that answer arrives, and they use the same
+// codes and Chinese messages as fangpin_domain.
 
+import type { HouseholdForm, Member, YearIncome } from '@fangpin/shared/bindings';
 import { parseIdNumber, todayIso } from '@fangpin/shared/idnumber';
+import type { Option } from '@fangpin/shared/labels';
 
-export type WaterLevel = 'met' | 'basically_met' | 'not_met';
-
-export interface HelperDoc {
-  name: string;
-  unit: string;
-  phone?: string | null;
-  start: string;
-  end?: string | null;
+/**
+ * Whether `v` is a code of the catalogue vocabulary `list`; the vocabulary of a field has the
+ * codes of the field's generated type `T` (both come from the Rust types, and are checked
+ * against each other there), so such a code is a `T`.
+ */
+export function inVocabulary<T extends string>(list: readonly Option[], v: string): v is T {
+  return list.some((o) => o.value === v);
 }
 
-export interface MemberDoc {
-  name: string;
-  sex: string;
-  id_number: string;
-  relation: string;
-  ethnicity: string;
-  education: string;
-  student_status: string;
-  health?: {
-    chronic_illness?: boolean;
-    serious_illness?: boolean;
-    disability?: { kind: string; grade: number } | null;
-  } | null;
-  labour_capacity: string;
-  skill?: string | null;
-  work?: { place: string; months: number } | null;
-  medical_insurance: string;
-  serious_illness_insurance: boolean;
-  pension_insurance: string;
-  family_doctor_signed: boolean;
-  dibao?: boolean;
-  tekun?: boolean;
-  relocated?: boolean;
-  public_welfare_job?: boolean;
-}
-
-export interface IncomeYearDoc {
-  year: number;
-  wage_fen: number;
-  business_fen: number;
-  property_fen: number;
-  transfer_fen: number;
-  business_spending_fen: number;
-  medical_out_of_pocket_fen?: number;
-}
-
-/** The household JSON form (docs/household-json.md). */
-export interface HouseholdDoc {
-  household: {
-    id: string;
-    area: { code: string; version_year: number };
-    group?: string | null;
-    natural_village?: string | null;
-    address: string;
-    household_type: string;
-    monitoring_type: string | null;
-    phone?: string | null;
-    house_safety: string;
-    cultivated_land_hundredths_mu: number;
-    road_access: string;
-    drinking_water: { quantity: WaterLevel; convenience: WaterLevel; reliability: WaterLevel; quality: WaterLevel };
-    helper?: HelperDoc | null;
-    risk_types: string[];
-  };
-  members: MemberDoc[];
-  income: { current: IncomeYearDoc; previous?: IncomeYearDoc | null };
-  basic_needs: { food_secure: boolean; clothing_secure: boolean };
-  /** The stored rows behind the form (from the household command); kept as is on save. */
-  row_ids?: { household?: string; members?: (string | null)[]; income?: Record<string, string> };
-}
-
+/** The amounts of a year's income and spending, with their Chinese names, in form order. */
 export const MONEY_FIELDS = [
   ['wage_fen', '工资性收入'],
   ['business_fen', '生产经营性收入'],
@@ -83,11 +25,11 @@ export const MONEY_FIELDS = [
   ['transfer_fen', '转移性收入'],
   ['business_spending_fen', '生产经营性支出'],
   ['medical_out_of_pocket_fen', '合规自付医疗支出'],
-] as const;
+] as const satisfies readonly (readonly [keyof YearIncome, string])[];
 
 export type MoneyField = (typeof MONEY_FIELDS)[number][0];
 
-export function emptyMember(relation = 'head'): MemberDoc {
+export function emptyMember(relation: Member['relation'] = 'head'): Member {
   return {
     name: '',
     sex: 'male',
@@ -111,7 +53,7 @@ export function emptyMember(relation = 'head'): MemberDoc {
   };
 }
 
-function emptyYear(year: number): IncomeYearDoc {
+export function emptyYear(year: number): YearIncome {
   return {
     year,
     wage_fen: 0,
@@ -124,7 +66,7 @@ function emptyYear(year: number): IncomeYearDoc {
 }
 
 /** A new household in `villageCode`, with income for the year before `today`. */
-export function emptyHousehold(villageCode: string, today: string = todayIso()): HouseholdDoc {
+export function emptyHousehold(villageCode: string, today: string = todayIso()): HouseholdForm {
   const year = Number(today.slice(0, 4)) - 1;
   return {
     household: {
@@ -218,7 +160,7 @@ function required(value: string | null | undefined, field: string, what: string,
 }
 
 /** Instant checks while typing; the same paths, codes and messages as the Rust validation. */
-export function instantIssues(doc: HouseholdDoc, today: string = todayIso()): FieldIssue[] {
+export function instantIssues(doc: HouseholdForm, today: string = todayIso()): FieldIssue[] {
   const out: FieldIssue[] = [];
   const h = doc.household;
   required(h.id, 'household.id', '户编号', out);
@@ -313,7 +255,7 @@ export const SECTIONS: { key: SectionKey; title: string }[] = [
 ];
 
 /** Removes member `i`, keeping the row ids of the others aligned with their positions. */
-export function removeMemberAt(doc: HouseholdDoc, i: number): void {
+export function removeMemberAt(doc: HouseholdForm, i: number): void {
   doc.members.splice(i, 1);
   doc.row_ids?.members?.splice(i, 1);
 }
@@ -323,33 +265,42 @@ export function plain<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
 
-/** Calls `fn` once `ms` after the last call; `flush` runs a pending call now. */
-export function debounce<A extends unknown[]>(fn: (...a: A) => void, ms: number) {
+/**
+ * Calls `fn` once `ms` after the last call (with the last call's arguments). With `maxWait`,
+ * calls that keep coming never hold it back longer than `maxWait` after the first call not yet
+ * run: typing steadily still runs it every `maxWait`. `flush` runs a pending call now, `cancel`
+ * drops it, `pending` says whether one waits.
+ */
+export function debounce<A extends unknown[]>(fn: (...a: A) => void, ms: number, { maxWait }: { maxWait?: number } = {}) {
   let t: ReturnType<typeof setTimeout> | null = null;
   let last: A | null = null;
+  /** When the first call not yet run came (Date.now()). */
+  let since: number | null = null;
+  const run = () => {
+    if (t) clearTimeout(t);
+    t = null;
+    since = null;
+    const args = last;
+    last = null;
+    if (args) fn(...args);
+  };
   const call = (...a: A) => {
     last = a;
+    const now = Date.now();
+    since ??= now;
     if (t) clearTimeout(t);
-    t = setTimeout(() => {
-      t = null;
-      const args = last!;
-      last = null;
-      fn(...args);
-    }, ms);
+    const wait = maxWait === undefined ? ms : Math.min(ms, since + maxWait - now);
+    t = setTimeout(run, Math.max(0, wait));
   };
   call.flush = () => {
-    if (t) {
-      clearTimeout(t);
-      t = null;
-      const args = last!;
-      last = null;
-      fn(...args);
-    }
+    if (t) run();
   };
   call.cancel = () => {
     if (t) clearTimeout(t);
     t = null;
+    since = null;
     last = null;
   };
+  call.pending = () => t !== null;
   return call;
 }

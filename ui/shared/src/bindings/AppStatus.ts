@@ -36,4 +36,13 @@ pending_changes: number,
 /**
  * When the last sync finished, ms since the epoch.
  */
-last_sync_ms: number | null, };
+last_sync_ms: number | null, 
+/**
+ * Whether the signed-in user may resolve conflicts (township and county supervisors).
+ */
+may_resolve: boolean, 
+/**
+ * The names of the areas on this device (area code → name, as the service sent them;
+ * empty while locked), so that screens show a village's name, not its code.
+ */
+area_names: { [key in string]: string }, };

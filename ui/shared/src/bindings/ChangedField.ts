@@ -6,6 +6,14 @@ import type { JsonValue } from "./serde_json/JsonValue";
  */
 export type ChangedField = { 
 /**
+ * The table (to format the value; screens show `table_zh`).
+ */
+table: string, 
+/**
+ * The field (to format the value; screens show `label_zh`).
+ */
+field: string, 
+/**
  * The table's name in Chinese.
  */
 table_zh: string, 
@@ -16,4 +24,9 @@ label_zh: string,
 /**
  * Its value now.
  */
-value: JsonValue, };
+value: JsonValue, 
+/**
+ * The draft changed this field too: it keeps the draft's value, and saving makes it a
+ * conflict to resolve. Otherwise the form took the value now.
+ */
+edited: boolean, };
