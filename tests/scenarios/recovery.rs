@@ -274,3 +274,38 @@ async fn sigterm_with_a_push_in_flight_finishes_the_push_and_stops_cleanly(backe
     );
     db.assert_read_model_rebuilds("after the stop");
 }
+
+on_both_backends!(a_damaged_read_model_is_found_by_fangpin_rebuild_and_repaired_with_replace);
+async fn a_damaged_read_model_is_found_by_fangpin_rebuild_and_repaired_with_replace(
+    backend: Backend,
+) {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = ServiceDb::new(backend, dir.path());
+    add_user(&db.url, "cadre", "village_cadre", V1);
+    let mut server = Server::start(&db.url, &[]);
+    let mut d = Device::enrol(&server.url(), "cadre", &dir_for(dir.path(), "d")).await;
+    d.households(V1, 5, "rm");
+    d.sync().await;
+    assert!(server.terminate());
+    db.assert_read_model_rebuilds("before the damage");
+
+    // A value changed and a row lost behind the service's back.
+    db.execute("UPDATE rm_household SET head_name = 'tampered' WHERE head_name = 'rm-0-3'");
+    db.execute("DELETE FROM rm_household WHERE head_name = 'rm-1-3'");
+    let (ok, printed) = db.rebuild(&[]);
+    assert!(!ok, "the damage is found: {printed}");
+    assert!(printed.contains("2 differences"), "{printed}");
+    let (ok, printed) = db.rebuild(&["--replace"]);
+    assert!(ok, "{printed}");
+    assert!(
+        printed.contains("the rebuilt rows were written"),
+        "{printed}"
+    );
+    db.assert_read_model_rebuilds("after the repair");
+
+    // And the repaired read model answers as before.
+    server.restart();
+    let mut fresh = Device::enrol(&server.url(), "cadre", &dir_for(dir.path(), "f")).await;
+    fresh.sync().await;
+    assert_eq!(fresh.state_hash(), d.state_hash());
+}

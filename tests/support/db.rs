@@ -67,16 +67,43 @@ impl ServiceDb {
 
     /// Fails unless the read model equals a rebuild from the changes (`fangpin rebuild`).
     pub fn assert_read_model_rebuilds(&self, when: &str) {
+        let (ok, printed) = self.rebuild(&[]);
+        assert!(
+            ok,
+            "{when}: the read model differs from a rebuild:\n{printed}"
+        );
+    }
+
+    /// Runs one SQL statement on the database behind the service's back (to damage it, say).
+    pub fn execute(&self, statement: &str) {
+        match (&self.file, &self.cluster) {
+            (Some(file), _) => {
+                rusqlite::Connection::open(file)
+                    .and_then(|c| c.execute_batch(statement))
+                    .expect("run the statement");
+            }
+            (None, Some(cluster)) => cluster
+                .sql_in(&self.name, statement)
+                .expect("run the statement"),
+            (None, None) => unreachable!("a database is a file or on a cluster"),
+        }
+    }
+
+    /// Runs `fangpin rebuild` with `args`; returns whether it succeeded and what it printed.
+    pub fn rebuild(&self, args: &[&str]) -> (bool, String) {
         let out = std::process::Command::new(crate::server::fangpin_bin())
             .args(["rebuild", "--db", &self.url])
+            .args(args)
             .output()
             .expect("run fangpin rebuild");
-        assert!(
+        (
             out.status.success(),
-            "{when}: the read model differs from a rebuild:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
     }
 
     /// Copies the database; the service must be stopped.

@@ -146,6 +146,11 @@ impl Cluster {
     /// Runs one SQL statement on the `postgres` database (creating, copying or dropping
     /// databases, say).
     pub fn sql(&self, statement: &str) -> Result<(), String> {
+        self.sql_in("postgres", statement)
+    }
+
+    /// Runs one SQL statement on database `database`.
+    pub fn sql_in(&self, database: &str, statement: &str) -> Result<(), String> {
         let out = Command::new(self.bin.join("psql"))
             .args([
                 "-h",
@@ -154,6 +159,8 @@ impl Cluster {
                 &self.port.to_string(),
                 "-U",
                 "postgres",
+                "-d",
+                database,
                 "-v",
                 "ON_ERROR_STOP=1",
                 "-c",

@@ -84,53 +84,117 @@ pub async fn progress_comes_from_the_read_model(b: Arc<dyn Backend>) {
         .is_empty());
 }
 
-/// Random concurrent edits from several devices, pushed in random batches: after every push
-/// the read model equals a rebuild, and pulls converge on the same values.
+/// Random schedules with the step kinds of the merge engine's property tests (edits, deletes,
+/// restores, ledger status moves, appends, resolutions by a supervisor, pulls and pushes in
+/// random batches) from several devices with skewed clocks: after every step that changes the
+/// service the read model equals a rebuild, and at the end the service's values and conflicts
+/// are the engine's.
 pub async fn the_read_model_equals_a_rebuild_after_random_pushes(b: Arc<dyn Backend>) {
+    let (mut moved, mut resolved) = (0, 0);
+    for seed in [7, 11, 23] {
+        let (m, r) = random_schedule(&*b, seed).await;
+        moved += m;
+        resolved += r;
+    }
+    assert!(
+        moved > 0 && resolved > 0,
+        "the schedules move ledger items ({moved}) and resolve conflicts ({resolved})"
+    );
+}
+
+/// Runs one schedule; returns how many status moves were made and conflicts resolved.
+async fn random_schedule(b: &dyn Backend, seed: u64) -> (usize, usize) {
     use rand::{Rng, SeedableRng};
-    let b = &*b;
-    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-    let (sup, _) = actor(b, "sup5", Role::TownshipSupervisor, &["530325101"]).await;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let (sup, _) = actor(
+        b,
+        &format!("sup{seed}"),
+        Role::TownshipSupervisor,
+        &["530325101"],
+    )
+    .await;
     let mut devices = Vec::new();
     for i in 0..3 {
-        let (a, w) = actor(b, &format!("random{i}"), Role::VillageCadre, &[V1]).await;
-        devices.push((a, w, replica(), Vec::<Change>::new()));
+        let name = format!("random{seed}-{i}");
+        let (a, w) = actor(b, &name, Role::VillageCadre, &[V1]).await;
+        // Clocks apart by up to a few seconds, as tablets are.
+        let skew = rng.gen_range(0..5_000u64);
+        devices.push((a, w, replica(), Vec::<Change>::new(), skew));
     }
-    let rows: Vec<RowKey> = (0..4).map(|i| household(0x2000 + i)).collect();
+    let base_id = u128::from(seed) << 64;
+    let rows: Vec<RowKey> = (0..3).map(|i| household(base_id + i)).collect();
+    let items: Vec<RowKey> = (0..2)
+        .map(|i| RowKey::new("ledger_item", Uuid::from_u128(base_id + 0x100 + i)))
+        .collect();
     {
-        let (a, w, r, _) = &mut devices[0];
-        let mut base = Vec::new();
+        let (a, w, r, _, _) = &mut devices[0];
+        let mut first = Vec::new();
         for h in &rows {
-            base.extend(w.create(r, h, &[("village_code", json!(V1))], 1));
+            first.extend(w.create(r, h, &[("village_code", json!(V1))], 1));
         }
-        push(b, a, &base).await;
+        for l in &items {
+            first.extend(w.create(r, l, &[("household_id", json!(rows[0].id.to_string()))], 1));
+            first.push(w.transition(r, l, "status", LedgerStatus::NEW, 1).unwrap());
+        }
+        assert!(push(b, a, &first).await.refusals.is_empty());
+        assert_read_model(b).await;
     }
     let fields = ["phone", "address", "head_name", "visit_notes"];
-    for step in 0..60u64 {
+    let (mut moved, mut resolved) = (0, 0);
+    let targets = [
+        LedgerState::InProgress,
+        LedgerState::Rectified,
+        LedgerState::Closed,
+        LedgerState::Found,
+    ];
+    for step in 0..80u64 {
         let d = rng.gen_range(0..devices.len());
-        let (a, w, r, pending) = &mut devices[d];
-        match rng.gen_range(0..10) {
-            0..=5 => {
+        let (a, w, r, pending, skew) = &mut devices[d];
+        let at = 10 + step * 100 + *skew;
+        match rng.gen_range(0..14) {
+            0..=4 => {
                 let h = &rows[rng.gen_range(0..rows.len())];
                 if r.is_alive(h) {
                     let f = fields[rng.gen_range(0..fields.len())];
                     let c = if f == "visit_notes" {
-                        w.append(r, h, f, json!(format!("note {step}")), 10 + step)
+                        w.append(r, h, f, json!(format!("note {step}")), at)
                     } else {
-                        w.set(r, h, f, json!(format!("{f} {step}")), 10 + step)
+                        w.set(r, h, f, json!(format!("{f} {step}")), at)
                     };
                     if let Ok(c) = c {
                         pending.push(c);
                     }
                 }
             }
-            6 => {
+            5 => {
                 let h = &rows[rng.gen_range(0..rows.len())];
                 if r.is_alive(h) {
-                    pending.push(w.delete(r, h, 10 + step));
+                    pending.push(w.delete(r, h, at));
+                } else {
+                    pending.push(w.restore(r, h, at));
                 }
             }
-            7 | 8 => {
+            6 | 7 => {
+                // A status move the item's current status allows, as the app offers them.
+                let l = &items[rng.gen_range(0..items.len())];
+                let now: Option<LedgerStatus> = r
+                    .value(l, "status")
+                    .and_then(|v| serde_json::from_value(v).ok());
+                if let Some(now) = now {
+                    let state = targets[rng.gen_range(0..targets.len())];
+                    let round = if state == LedgerState::Found {
+                        now.round + 1
+                    } else {
+                        now.round
+                    };
+                    if let Ok(c) = w.transition(r, l, "status", LedgerStatus::new(round, state), at)
+                    {
+                        pending.push(c);
+                        moved += 1;
+                    }
+                }
+            }
+            8 | 9 | 10 => {
                 let n = rng.gen_range(0..=pending.len());
                 let batch: Vec<Change> = pending.drain(..n).collect();
                 let resp = push(b, a, &batch).await;
@@ -139,8 +203,32 @@ pub async fn the_read_model_equals_a_rebuild_after_random_pushes(b: Arc<dyn Back
                     .iter()
                     .filter(|r| r.code != RefusalCode::NotPermitted)
                     .collect();
-                assert!(bad.is_empty(), "{bad:?}");
+                assert!(bad.is_empty(), "seed {seed} step {step}: {bad:?}");
                 assert_read_model(b).await;
+            }
+            11 => {
+                // The supervisor resolves one open conflict, keeping its first head.
+                let open = b.conflicts(sup.user.scope.clone()).await.unwrap();
+                if let Some(c) = open.get(rng.gen_range(0..open.len().max(1))) {
+                    let resolution = match c.kind {
+                        // A delete and a restore at once: keep what the first head says.
+                        _ if c.field == ALIVE => Resolution::Row {
+                            keep: c.heads[0].value == json!(true),
+                        },
+                        ConflictKind::Value => Resolution::Value {
+                            value: c.heads[0].value.clone(),
+                        },
+                        ConflictKind::Status => Resolution::Status {
+                            status: serde_json::from_value(c.heads[0].value.clone()).unwrap(),
+                        },
+                        ConflictKind::EditDelete => Resolution::Row { keep: true },
+                    };
+                    b.resolve(sup.clone(), c.row.clone(), c.field.clone(), resolution, NOW)
+                        .await
+                        .unwrap_or_else(|e| panic!("seed {seed} step {step}: {c:?}: {e}"));
+                    resolved += 1;
+                    assert_read_model(b).await;
+                }
             }
             _ => {
                 let (seen, _) = pull_all(b, a).await;
@@ -150,30 +238,40 @@ pub async fn the_read_model_equals_a_rebuild_after_random_pushes(b: Arc<dyn Back
             }
         }
     }
-    for (a, _, _, pending) in &mut devices {
+    for (a, _, _, pending, _) in &mut devices {
         let batch: Vec<Change> = std::mem::take(pending);
         push(b, a, &batch).await;
     }
     assert_read_model(b).await;
     let (all, _) = pull_all(b, &sup).await;
-    for h in &rows {
+    let on_service = b.conflicts(sup.user.scope.clone()).await.unwrap();
+    for h in rows.iter().chain(&items) {
         let row = b
             .row(sup.user.scope.clone(), h.clone())
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(row.alive, all.is_alive(h), "{h}");
-        for f in fields {
-            assert_eq!(row.data.get(f).cloned(), all.value(h, f), "{h}.{f}");
+        assert_eq!(row.alive, all.is_alive(h), "seed {seed}: {h}");
+        for f in fields.iter().chain(&["status"]) {
+            if h.table == "household" && *f == "status"
+                || h.table == "ledger_item" && *f != "status"
+            {
+                continue;
+            }
+            assert_eq!(
+                row.data.get(*f).cloned(),
+                all.value(h, f),
+                "seed {seed}: {h}.{f}"
+            );
         }
-        let on_service = b.conflicts(sup.user.scope.clone()).await.unwrap();
-        let mut mine: Vec<_> = on_service.into_iter().filter(|c| c.row == *h).collect();
+        let mut mine: Vec<_> = on_service.iter().filter(|c| c.row == *h).cloned().collect();
         let mut engine = all.row_conflicts(h);
         mine.sort_by(|a, b| a.field.cmp(&b.field));
         engine.sort_by(|a, b| a.field.cmp(&b.field));
         assert_eq!(
             mine, engine,
-            "{h}: the service's conflicts are the engine's"
+            "seed {seed}: {h}: the service's conflicts are the engine's"
         );
     }
+    (moved, resolved)
 }
