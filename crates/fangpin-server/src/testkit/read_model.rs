@@ -194,7 +194,7 @@ async fn random_schedule(b: &dyn Backend, seed: u64) -> (usize, usize) {
                     }
                 }
             }
-            8 | 9 | 10 => {
+            8..=10 => {
                 let n = rng.gen_range(0..=pending.len());
                 let batch: Vec<Change> = pending.drain(..n).collect();
                 let resp = push(b, a, &batch).await;
