@@ -511,3 +511,91 @@ fn plain_http_is_served_only_on_loopback_unless_asked() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_devices_upload_of_the_same_hash_neither_blocks_nor_fakes_a_devices_upload() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("server.db").display().to_string();
+    add_user(&db, "cadre", "village_cadre", V1);
+    add_user(&db, "squatter", "village_cadre", V1);
+    let server = Server::start(&db, &[]);
+    let h = Http::new(&server.url());
+    let sub = |name: &str| {
+        let d = dir.path().join(name);
+        std::fs::create_dir_all(&d).expect("dir");
+        d
+    };
+    let mut a = Device::enrol(&h.base, "cadre", &sub("a")).await;
+    let mut b = Device::enrol(&h.base, "squatter", &sub("b")).await;
+    let photo: Vec<u8> = (0..10_000u32).map(|i| (i * 13 % 251) as u8).collect();
+    let sha = a
+        .store
+        .put_attachment(&photo, "image/jpeg", now_ms())
+        .expect("photo");
+    let visit = |d: &mut Device| {
+        let hh = RowKey::new("household", Uuid::now_v7());
+        d.store
+            .create(&hh, &[("village_code", json!(V1))], now_ms())
+            .expect("household");
+        d.store
+            .create(
+                &RowKey::new("visit", Uuid::now_v7()),
+                &[
+                    ("household_id", json!(hh.id.to_string())),
+                    ("photos", json!([sha])),
+                ],
+                now_ms(),
+            )
+            .expect("visit");
+    };
+    // The squatter names the same hash in a row of its own and starts two false uploads
+    // before the cadre's: one with another size, one with the right size and nearly all of
+    // the bytes, wrong ones.
+    visit(&mut b);
+    b.sync().await;
+    let put = |size: usize, bytes: Vec<u8>| {
+        h.client()
+            .put(format!(
+                "{}/api/v1/attachments/{sha}?size={size}&offset=0",
+                h.base
+            ))
+            .bearer_auth(b.credential())
+            .header("content-type", "application/octet-stream")
+            .body(bytes)
+            .send()
+    };
+    assert_eq!(
+        put(7, vec![1, 2, 3]).await.expect("put").status(),
+        StatusCode::OK
+    );
+    let squat = put(10_000, vec![0; 9_999]).await.expect("put");
+    assert!(
+        squat.status().is_success() || squat.status() == StatusCode::CONFLICT,
+        "{}",
+        squat.status()
+    );
+
+    visit(&mut a);
+    let report = a.sync().await;
+    assert_eq!(report.attachments, 1, "{report:?}");
+    assert!(
+        report.retries <= 1,
+        "no loop against the other device's upload: {report:?}"
+    );
+    assert!(a.store.attachments_to_upload().expect("pending").is_empty());
+    let got = h
+        .client()
+        .get(format!("{}/api/v1/attachments/{sha}", h.base))
+        .bearer_auth(a.credential())
+        .send()
+        .await
+        .expect("download")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert_eq!(
+        got.as_ref(),
+        photo.as_slice(),
+        "the service holds the cadre's bytes, not the squatter's"
+    );
+}
