@@ -3,6 +3,7 @@
 
 use fangpin_scenarios::device::{now_ms, Device};
 use fangpin_scenarios::server::{add_user, Server};
+use fangpin_server::cluster::township_certificates;
 use fangpin_sync::{ConflictKind, RowKey};
 use serde_json::json;
 use uuid::Uuid;
@@ -191,70 +192,9 @@ async fn three_devices_sync_in_every_order_and_converge_after_a_supervisor_resol
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_sync_over_tls_with_the_township_certificate() {
     let dir = tempfile::tempdir().expect("dir");
-    let cert = dir.path().join("cert.pem");
-    let key = dir.path().join("key.pem");
     // A township CA and the service's certificate signed by it, as an office would set up.
-    let ca_key = dir.path().join("ca.key");
-    let ca = dir.path().join("ca.pem");
-    let csr = dir.path().join("service.csr");
-    let ext = dir.path().join("ext.cnf");
-    std::fs::write(&ext, "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n").expect("ext");
-    let openssl = |args: &[&str]| {
-        let out = std::process::Command::new("openssl")
-            .args(args)
-            .output()
-            .expect("openssl");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let p = |x: &std::path::Path| x.display().to_string();
-    openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=fangpin test CA",
-        "-keyout",
-        &p(&ca_key),
-        "-out",
-        &p(&ca),
-    ]);
-    openssl(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=localhost",
-        "-keyout",
-        &p(&key),
-        "-out",
-        &p(&csr),
-    ]);
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        &p(&csr),
-        "-CA",
-        &p(&ca),
-        "-CAkey",
-        &p(&ca_key),
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-extfile",
-        &p(&ext),
-        "-out",
-        &p(&cert),
-    ]);
+    let certs = township_certificates(dir.path()).expect("certificates");
+    let (ca, cert, key) = (certs.ca, certs.cert, certs.key);
     let db = dir.path().join("server.db").display().to_string();
     add_user(&db, "cadre", "village_cadre", V1);
     let server = Server::start_tls(&db, &cert, &key);

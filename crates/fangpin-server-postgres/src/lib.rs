@@ -70,9 +70,40 @@ pub(crate) fn to_i64(v: u64) -> i64 {
 /// The advisory lock every push and resolution holds: sequence numbers commit in order.
 pub(crate) const PUSH_LOCK: i64 = 0x0066_616e_6770_696e;
 
-/// How to reach the database securely, from the URL's `sslmode`.
+/// Takes libpq's `sslrootcert=<file>` out of a connection URL (tokio-postgres does not know
+/// it): the URL without it, and the file.
+fn split_root_cert(url: &str) -> (String, Option<std::path::PathBuf>) {
+    let Some((head, query)) = url.split_once('?') else {
+        return (url.to_owned(), None);
+    };
+    let mut root = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|kv| match kv.strip_prefix("sslrootcert=") {
+            Some(v) => {
+                root = Some(std::path::PathBuf::from(
+                    percent_encoding::percent_decode_str(v)
+                        .decode_utf8_lossy()
+                        .into_owned(),
+                ));
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let url = if kept.is_empty() {
+        head.to_owned()
+    } else {
+        format!("{head}?{}", kept.join("&"))
+    };
+    (url, root)
+}
+
+/// How to reach the database securely, from the URL's `sslmode`: the system's roots, and the
+/// PEM file named by `sslrootcert` in the URL or else by `PGSSLROOTCERT`.
 fn tls(
     config: &tokio_postgres::Config,
+    root_cert: Option<std::path::PathBuf>,
 ) -> Result<Option<tokio_postgres_rustls::MakeRustlsConnect>, BackendError> {
     use tokio_postgres::config::SslMode;
     if config.get_ssl_mode() == SslMode::Disable {
@@ -83,15 +114,18 @@ fn tls(
     for cert in native.certs {
         let _ = roots.add(cert);
     }
-    if let Some(path) = std::env::var_os("PGSSLROOTCERT") {
-        let pem = std::fs::read(&path).map_err(|e| {
-            BackendError::Database(format!("PGSSLROOTCERT {}: {e}", path.to_string_lossy()))
-        })?;
+    if let Some(path) =
+        root_cert.or_else(|| std::env::var_os("PGSSLROOTCERT").map(std::path::PathBuf::from))
+    {
+        let named = path.display().to_string();
+        let pem = std::fs::read(&path)
+            .map_err(|e| BackendError::Database(format!("sslrootcert {named}: {e}")))?;
         for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
-            let cert = cert.map_err(|e| BackendError::Database(format!("PGSSLROOTCERT: {e}")))?;
+            let cert =
+                cert.map_err(|e| BackendError::Database(format!("sslrootcert {named}: {e}")))?;
             roots
                 .add(cert)
-                .map_err(|e| BackendError::Database(format!("PGSSLROOTCERT: {e}")))?;
+                .map_err(|e| BackendError::Database(format!("sslrootcert {named}: {e}")))?;
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -105,14 +139,16 @@ fn tls(
 
 impl PostgresBackend {
     /// Connects (a pool of up to `size` connections) and migrates the schema. `sslmode=require`
-    /// (or `verify-full`) in the URL connects with TLS, trusting the system's roots and the PEM
-    /// file named by `PGSSLROOTCERT`; `prefer` and `disable` connect without.
+    /// in the URL connects with TLS and verifies the server's certificate against the system's
+    /// roots and the PEM file named by `sslrootcert` in the URL (or `PGSSLROOTCERT`); `prefer`
+    /// and `disable` connect without.
     pub async fn connect(url: &str, size: usize) -> Result<Self, BackendError> {
+        let (url, root_cert) = split_root_cert(url);
         let config: tokio_postgres::Config = url.parse().map_err(db)?;
         let cfg = ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         };
-        let manager = match tls(&config)? {
+        let manager = match tls(&config, root_cert)? {
             Some(tls) if config.get_ssl_mode() != tokio_postgres::config::SslMode::Prefer => {
                 Manager::from_config(config, tls, cfg)
             }
@@ -188,6 +224,41 @@ impl PostgresBackend {
     }
 
     pub(crate) async fn client(&self) -> Result<deadpool_postgres::Object, BackendError> {
-        self.pool.get().await.map_err(db)
+        self.pool.get().await.map_err(|e| {
+            // Say why a connection failed (a TLS certificate nobody vouched for, say), not
+            // only that it did.
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                text.push_str(": ");
+                text.push_str(&s.to_string());
+                source = s.source();
+            }
+            BackendError::Database(text)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_root_cert;
+
+    #[test]
+    fn sslrootcert_is_taken_out_of_the_url() {
+        assert_eq!(
+            split_root_cert("postgres://u@h/db?sslmode=require&sslrootcert=/etc/ca%20x.pem"),
+            (
+                "postgres://u@h/db?sslmode=require".to_owned(),
+                Some("/etc/ca x.pem".into())
+            )
+        );
+        assert_eq!(
+            split_root_cert("postgres://u@h/db?sslrootcert=ca.pem"),
+            ("postgres://u@h/db".to_owned(), Some("ca.pem".into()))
+        );
+        assert_eq!(
+            split_root_cert("postgres://u@h/db"),
+            ("postgres://u@h/db".to_owned(), None)
+        );
     }
 }

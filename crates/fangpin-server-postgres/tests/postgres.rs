@@ -1,7 +1,7 @@
 //! The shared backend suite on a real PostgreSQL server: a throwaway cluster from Debian's
 //! postgresql package, made with initdb on a free port, shared by the tests of this binary and
 //! removed after the last; each case gets a fresh database. Then what only PostgreSQL has:
-//! county-first keys, a pull in one snapshot while a push commits, and reconnecting.
+//! county-first keys, a pull in one snapshot while a push commits, reconnecting, and TLS.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -25,3 +25,6 @@ fangpin_server::backend_suite!(with_backend);
 
 #[path = "postgres/schema.rs"]
 mod schema;
+
+#[path = "postgres/tls.rs"]
+mod tls;

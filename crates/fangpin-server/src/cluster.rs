@@ -47,6 +47,16 @@ fn is_root() -> bool {
 impl Cluster {
     /// Creates and starts a cluster.
     pub fn start() -> Result<Cluster, String> {
+        Cluster::start_with(None)
+    }
+
+    /// Creates and starts a cluster that takes TCP connections only over TLS, with this
+    /// certificate and key (PEM files).
+    pub fn start_tls(cert: &Path, key: &Path) -> Result<Cluster, String> {
+        Cluster::start_with(Some((cert, key)))
+    }
+
+    fn start_with(tls: Option<(&Path, &Path)>) -> Result<Cluster, String> {
         let bin = pg_bin()?;
         let as_postgres = is_root();
         let base = std::env::temp_dir().join(format!(
@@ -90,10 +100,14 @@ impl Cluster {
                 "C",
             ],
         )?;
-        let opts = format!(
+        let mut opts = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
             base.display()
         );
+        if let Some((cert, key)) = tls {
+            cluster.require_tls(cert, key)?;
+            opts.push_str(" -c ssl=on");
+        }
         let log = base.join("log");
         cluster.pg(
             "pg_ctl",
@@ -109,6 +123,39 @@ impl Cluster {
             ],
         )?;
         Ok(cluster)
+    }
+
+    /// Puts the certificate in the data folder and lets TCP clients in only over TLS.
+    fn require_tls(&self, cert: &Path, key: &Path) -> Result<(), String> {
+        let copy = |from: &Path, name: &str| -> Result<(), String> {
+            let to = self.dir.join(name);
+            std::fs::copy(from, &to).map_err(|e| format!("{}: {e}", from.display()))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| e.to_string())?;
+            }
+            if self.as_postgres {
+                let ok = Command::new("chown")
+                    .arg("postgres:postgres")
+                    .arg(&to)
+                    .status()
+                    .map_err(|e| e.to_string())?
+                    .success();
+                if !ok {
+                    return Err("chown to postgres failed".into());
+                }
+            }
+            Ok(())
+        };
+        copy(cert, "server.crt")?;
+        copy(key, "server.key")?;
+        std::fs::write(
+            self.dir.join("pg_hba.conf"),
+            "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n",
+        )
+        .map_err(|e| e.to_string())
     }
 
     fn dir_str(&self) -> String {
@@ -152,6 +199,7 @@ impl Cluster {
     /// Runs one SQL statement on database `database`.
     pub fn sql_in(&self, database: &str, statement: &str) -> Result<(), String> {
         let out = Command::new(self.bin.join("psql"))
+            .env("PGSSLMODE", "prefer")
             .args([
                 "-h",
                 "127.0.0.1",
@@ -218,4 +266,98 @@ impl Drop for Cluster {
             let _ = std::fs::remove_dir_all(base);
         }
     }
+}
+
+/// A township's certificate authority and the service certificate it signed, for 127.0.0.1 and
+/// localhost, as an office would set them up (PEM files made with openssl).
+pub struct Certificates {
+    /// The authority's certificate: what clients trust.
+    pub ca: PathBuf,
+    /// The service's certificate.
+    pub cert: PathBuf,
+    /// The service's private key.
+    pub key: PathBuf,
+}
+
+/// Makes [`Certificates`] in `dir` with the openssl command.
+pub fn township_certificates(dir: &Path) -> Result<Certificates, String> {
+    let p = |name: &str| dir.join(name);
+    std::fs::write(
+        p("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
+         keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let s = |x: PathBuf| x.display().to_string();
+    let openssl = |args: &[&str]| -> Result<(), String> {
+        let out = Command::new("openssl")
+            .args(args)
+            .output()
+            .map_err(|e| format!("openssl: {e} (install Debian's openssl package)"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    };
+    let (ca_key, ca, key, csr, cert, ext) = (
+        s(p("ca.key")),
+        s(p("ca.pem")),
+        s(p("key.pem")),
+        s(p("service.csr")),
+        s(p("cert.pem")),
+        s(p("ext.cnf")),
+    );
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=fangpin test CA",
+        "-keyout",
+        &ca_key,
+        "-out",
+        &ca,
+    ])?;
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        &key,
+        "-out",
+        &csr,
+    ])?;
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &csr,
+        "-CA",
+        &ca,
+        "-CAkey",
+        &ca_key,
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &ext,
+        "-out",
+        &cert,
+    ])?;
+    Ok(Certificates {
+        ca: p("ca.pem"),
+        cert: p("cert.pem"),
+        key: p("key.pem"),
+    })
 }
