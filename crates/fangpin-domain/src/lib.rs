@@ -18,6 +18,7 @@ pub mod household;
 pub mod identity;
 pub mod income;
 pub mod indicator;
+pub mod ledger;
 pub mod measure;
 pub mod member;
 pub mod money;
