@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the product: the sync service with a demo township on 127.0.0.1, and the field app
-# connected to it (its enrol screen offers the service's address; demo accounts cadre01..cadre12
+# Runs the product: the sync service with a demo township on 127.0.0.1 (serving the supervisor
+# console at /console/), and the field app connected to it (its enrol screen offers the service's address; demo accounts cadre01..cadre12
 # and zhen, password fangpin-demo). Without a display (no $DISPLAY or $WAYLAND_DISPLAY) the app
 # runs on a virtual X display (Xvfb) and a screenshot of its first screen is written to
 # test-artifacts/run/; see docs/field-app.md.
@@ -28,7 +28,8 @@ if [ ! -f "$RUN_DIR/server.db" ]; then
 fi
 
 log "starting the sync service"
-target/debug/fangpin serve --db "$RUN_DIR/server.db" --listen "${FANGPIN_LISTEN:-127.0.0.1:0}" >"$RUN_DIR/server.out" 2>"$RUN_DIR/server.log" &
+target/debug/fangpin serve --db "$RUN_DIR/server.db" --listen "${FANGPIN_LISTEN:-127.0.0.1:0}" \
+  --console-dir "$ROOT/ui/console/dist" >"$RUN_DIR/server.out" 2>"$RUN_DIR/server.log" &
 SERVER_PID=$!
 APP_PID=""
 XVFB_PID=""
@@ -46,7 +47,7 @@ for _ in $(seq 1 200); do
   sleep 0.1
 done
 [ -n "$URL" ] || { echo "the service did not start" >&2; exit 1; }
-log "service at $URL (accounts cadre01..cadre12, zhen; password fangpin-demo)"
+log "service at $URL (accounts cadre01..cadre12, zhen; password fangpin-demo); console at $URL/console/"
 
 export FANGPIN_FIELD_SERVER="$URL"
 export FANGPIN_FIELD_DATA_DIR="${FANGPIN_FIELD_DATA_DIR:-$RUN_DIR/device}"
