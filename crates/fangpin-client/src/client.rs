@@ -660,6 +660,26 @@ mod tests {
     use fangpin_sync::{Replica, RowKey, UserId, Writer};
     use serde_json::json;
 
+    /// A service that refuses the connection (down, or the wrong address) is reported at once
+    /// as unreachable, not retried six times: the app says so and retries in the background.
+    #[tokio::test]
+    async fn a_refused_connection_is_reported_at_once_as_unreachable() {
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port");
+        let mut c = Client::new(&format!("http://{addr}"), "x.y", Uuid::from_u128(1)).unwrap();
+        // A retry would wait an hour: the guard below would fail the test instead.
+        c.retry.first_wait = Duration::from_secs(3600);
+        let mut report = SyncReport::default();
+        let e = tokio::time::timeout(Duration::from_secs(60), c.state(&mut report))
+            .await
+            .expect("reported without waiting for a retry")
+            .expect_err("nothing listens there");
+        assert_eq!(e.code(), "no_network", "{e}");
+        assert!(!e.is_transient());
+        assert_eq!(report.retries, 0);
+    }
+
     #[test]
     fn batches_are_cut_between_rows() {
         let mut r = Replica::new(fangpin_catalogue::schema().clone());
