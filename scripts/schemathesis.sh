@@ -38,13 +38,19 @@ credential() {
     python3 -c 'import json,sys; print(json.load(sys.stdin)["credential"])'
 }
 
+# Both credentials first: the fuzzing of the sign-in endpoint soon trips this address's sign-in
+# back-off, after which no one signs in from here for a while.
+zhen="$(credential zhen)"
+admin="$(credential admin)"
+[ -n "$zhen" ] && [ -n "$admin" ] || { echo "signing in to the demo failed" >&2; exit 1; }
+
 run() {
   log "schemathesis as $1"
   # From the temporary folder, so schemathesis's own files stay out of the tree.
   (cd "$work" && "$venv/bin/st" run "$addr/api/v1/openapi.json" --checks not_a_server_error \
-    -H "Authorization: Bearer $(credential "$1")" --max-examples 20 --seed 1 -w 1 "${@:2}" \
+    -H "Authorization: Bearer $2" --max-examples 20 --seed 1 -w 1 "${@:3}" \
     --warnings off 2>&1 | tail -n 12; exit "${PIPESTATUS[0]}")
 }
 
-run zhen
-run admin --include-path-regex '/api/v1/(users|devices)'
+run zhen "$zhen"
+run admin "$admin" --include-path-regex '/api/v1/(users|devices)'
