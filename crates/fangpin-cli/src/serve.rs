@@ -17,7 +17,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use fangpin_server::{AppState, Backend, Settings};
 
-use crate::service::{now_ms, open, Db};
+use crate::service::{now_ms, open_with_limit, Db};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -143,7 +143,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         );
     }
     let stop = stopping()?;
-    let backend = open(&args.db).await?;
+    let backend = open_with_limit(&args.db, Some(args.request_timeout_ms)).await?;
     check_rollback(&backend, &args.db).await?;
     let settings = Settings {
         console_ttl_ms: args.console_ttl_secs * 1000,

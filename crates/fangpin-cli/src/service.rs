@@ -27,10 +27,19 @@ impl Db {
 
 /// Opens the backend the setting names.
 pub async fn open(db: &Db) -> Result<Arc<dyn Backend>> {
+    open_with_limit(db, None).await
+}
+
+/// Opens the backend for a service whose requests end after `request_ms`: on PostgreSQL a
+/// push's statements stop a little before that, so the server gives up the work too.
+pub async fn open_with_limit(db: &Db, request_ms: Option<u64>) -> Result<Arc<dyn Backend>> {
     if db.is_postgres() {
-        let b = PostgresBackend::connect(&db.db, 16)
+        let mut b = PostgresBackend::connect(&db.db, 16)
             .await
             .context("connecting to PostgreSQL")?;
+        if let Some(ms) = request_ms {
+            b = b.with_statement_timeout(ms.saturating_mul(9) / 10);
+        }
         Ok(Arc::new(b))
     } else {
         let path = PathBuf::from(&db.db);

@@ -71,7 +71,8 @@ pub(crate) fn to_i64(v: u64) -> i64 {
 pub(crate) const PUSH_LOCK: i64 = 0x0066_616e_6770_696e;
 
 /// Takes libpq's `sslrootcert=<file>` out of a connection URL (tokio-postgres does not know
-/// it): the URL without it, and the file.
+/// it), and reads libpq's `sslmode=verify-ca` and `verify-full` as `require`, which always
+/// verifies the certificate here: the URL tokio-postgres takes, and the file.
 fn split_root_cert(url: &str) -> (String, Option<std::path::PathBuf>) {
     let Some((head, query)) = url.split_once('?') else {
         return (url.to_owned(), None);
@@ -79,16 +80,19 @@ fn split_root_cert(url: &str) -> (String, Option<std::path::PathBuf>) {
     let mut root = None;
     let kept: Vec<&str> = query
         .split('&')
-        .filter(|kv| match kv.strip_prefix("sslrootcert=") {
+        .filter_map(|kv| match kv.strip_prefix("sslrootcert=") {
             Some(v) => {
                 root = Some(std::path::PathBuf::from(
                     percent_encoding::percent_decode_str(v)
                         .decode_utf8_lossy()
                         .into_owned(),
                 ));
-                false
+                None
             }
-            None => true,
+            None if kv == "sslmode=verify-full" || kv == "sslmode=verify-ca" => {
+                Some("sslmode=require")
+            }
+            None => Some(kv),
         })
         .collect();
     let url = if kept.is_empty() {
@@ -139,20 +143,21 @@ fn tls(
 
 impl PostgresBackend {
     /// Connects (a pool of up to `size` connections) and migrates the schema. `sslmode=require`
-    /// in the URL connects with TLS and verifies the server's certificate against the system's
-    /// roots and the PEM file named by `sslrootcert` in the URL (or `PGSSLROOTCERT`); `prefer`
-    /// and `disable` connect without.
+    /// (or libpq's `verify-ca`, `verify-full`) in the URL connects only with TLS, verifying the
+    /// server's certificate against the system's roots and the PEM file named by `sslrootcert`
+    /// in the URL (or `PGSSLROOTCERT`); `prefer`, the default, uses TLS when the server offers
+    /// it, verified the same way; `disable` connects in the clear.
     pub async fn connect(url: &str, size: usize) -> Result<Self, BackendError> {
         let (url, root_cert) = split_root_cert(url);
         let config: tokio_postgres::Config = url.parse().map_err(db)?;
         let cfg = ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         };
+        // `prefer` (the default) tries TLS first and verifies the certificate when the server
+        // offers it; only a server without TLS is reached in the clear.
         let manager = match tls(&config, root_cert)? {
-            Some(tls) if config.get_ssl_mode() != tokio_postgres::config::SslMode::Prefer => {
-                Manager::from_config(config, tls, cfg)
-            }
-            _ => Manager::from_config(config, tokio_postgres::NoTls, cfg),
+            Some(tls) => Manager::from_config(config, tls, cfg),
+            None => Manager::from_config(config, tokio_postgres::NoTls, cfg),
         };
         let pool = Pool::builder(manager)
             .max_size(size.max(1))
@@ -255,6 +260,10 @@ mod tests {
         assert_eq!(
             split_root_cert("postgres://u@h/db?sslrootcert=ca.pem"),
             ("postgres://u@h/db".to_owned(), Some("ca.pem".into()))
+        );
+        assert_eq!(
+            split_root_cert("postgres://u@h/db?sslmode=verify-full"),
+            ("postgres://u@h/db?sslmode=require".to_owned(), None)
         );
         assert_eq!(
             split_root_cert("postgres://u@h/db"),
