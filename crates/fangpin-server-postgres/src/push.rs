@@ -82,6 +82,10 @@ pub(crate) async fn new_epoch(tx: &Transaction<'_>) -> Result<Epoch, BackendErro
     };
     set_meta(tx, "epoch", &e.id).await?;
     set_meta(tx, "epoch_base", &e.base.to_string()).await?;
+    // The service's own resolutions since the backup are lost with it, and devices may hold
+    // them: later ones take a device id of their own, so no version id names two contents.
+    set_meta(tx, "service_device", &Uuid::now_v7().to_string()).await?;
+    set_meta(tx, "service_seq", "0").await?;
     Ok(e)
 }
 

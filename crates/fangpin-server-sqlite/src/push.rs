@@ -74,6 +74,10 @@ pub(crate) fn new_epoch(c: &mut Connection) -> Result<Epoch, BackendError> {
     };
     set_meta(&tx, "epoch", &e.id)?;
     set_meta(&tx, "epoch_base", &e.base.to_string())?;
+    // The service's own resolutions since the backup are lost with it, and devices may hold
+    // them: later ones take a device id of their own, so no version id names two contents.
+    set_meta(&tx, "service_device", &Uuid::now_v7().to_string())?;
+    set_meta(&tx, "service_seq", "0")?;
     tx.commit().map_err(db)?;
     Ok(e)
 }

@@ -179,6 +179,30 @@ pub async fn resolutions_never_take_a_devices_sequence_numbers(b: Arc<dyn Backen
     );
     let (seen, _) = pull_all(b, &c).await;
     assert_eq!(seen.value(&h, "address"), Some(json!("新地址")));
+    // After a restore the service's resolutions since the backup are lost, while devices may
+    // hold them: a new epoch gives the service's resolutions a device id of their own.
+    let mut rc2 = seen.clone();
+    let mut rs2 = seen.clone();
+    let a2 = ws.set(&mut rs2, &h, "phone", json!("4"), 4).unwrap();
+    let b2 = wc.set(&mut rc2, &h, "phone", json!("5"), 4).unwrap();
+    push(b, &sup, &[a2]).await;
+    push(b, &c, &[b2]).await;
+    b.new_epoch().await.unwrap();
+    let after = b
+        .resolve(
+            sup.clone(),
+            h.clone(),
+            "phone".into(),
+            Resolution::Value { value: json!("5") },
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_ne!(
+        after.id.device, fix.id.device,
+        "resolutions after a new epoch never reuse the old epoch's version ids"
+    );
+    assert_eq!(after.id.seq, 1);
     assert_read_model(b).await;
 }
 
