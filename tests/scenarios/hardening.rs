@@ -599,3 +599,56 @@ async fn another_devices_upload_of_the_same_hash_neither_blocks_nor_fakes_a_devi
         "the service holds the cadre's bytes, not the squatter's"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_restored_from_an_older_copy_is_told_its_numbers_collide_and_loses_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("server.db").display().to_string();
+    add_user(&db, "cadre", "village_cadre", V1);
+    let server = Server::start(&db, &[]);
+    let mut d = Device::enrol(&server.url(), "cadre", dir.path()).await;
+    d.households(V1, 2, "first");
+    d.sync().await;
+    // The tablet's data is replaced by a copy from before it made those changes, and the cadre
+    // edits offline before syncing: the new change takes a number the service already holds.
+    let copy_dir = dir.path().join("copy");
+    std::fs::create_dir_all(&copy_dir).expect("dir");
+    d.store = fangpin_store::Store::init(
+        &copy_dir.join("restored.db"),
+        "123456",
+        d.store.identity(),
+        &fangpin_store::StoreOptions::insecure_for_tests(),
+    )
+    .expect("the older copy");
+    d.households(V1, 1, "offline");
+    let e = d
+        .client
+        .sync(&mut d.store, &mut |_| {})
+        .await
+        .expect_err("the service refuses a reused version id");
+    assert!(
+        matches!(e, SyncError::VersionReused { stored_through, .. } if stored_through > 0),
+        "the device is told, with where the service stands: {e}"
+    );
+    assert_eq!(e.code(), "version_reused");
+    assert!(!e.is_transient(), "not retried in a loop");
+    assert_eq!(
+        d.store.pending_count().expect("pending"),
+        9,
+        "nothing the cadre entered is lost"
+    );
+    let f = dir.path().join("f");
+    std::fs::create_dir_all(&f).expect("dir");
+    let mut fresh = Device::enrol(&server.url(), "cadre", &f).await;
+    fresh.sync().await;
+    assert_eq!(
+        fresh
+            .store
+            .replica()
+            .expect("replica")
+            .alive_rows("household")
+            .len(),
+        2,
+        "and the service kept its own content"
+    );
+}

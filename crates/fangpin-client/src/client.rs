@@ -137,6 +137,8 @@ struct ErrorBody {
     wipe: bool,
     #[serde(default)]
     retry_after_ms: Option<i64>,
+    #[serde(default)]
+    stored_through: Option<u64>,
 }
 
 /// An HTTP client trusting the system's roots and, when given, one more PEM certificate (a
@@ -174,10 +176,30 @@ fn network(e: reqwest::Error) -> SyncError {
 async fn error_of(resp: reqwest::Response) -> SyncError {
     let status = resp.status().as_u16();
     let body: Option<ErrorBody> = resp.json().await.ok();
-    let (code, message, wipe, retry_after_ms) = body
-        .map(|b| (b.code, b.message, b.wipe, b.retry_after_ms))
-        .unwrap_or_else(|| ("unknown".into(), format!("HTTP {status}"), false, None));
+    let (code, message, wipe, retry_after_ms, stored_through) = body
+        .map(|b| {
+            (
+                b.code,
+                b.message,
+                b.wipe,
+                b.retry_after_ms,
+                b.stored_through,
+            )
+        })
+        .unwrap_or_else(|| {
+            (
+                "unknown".into(),
+                format!("HTTP {status}"),
+                false,
+                None,
+                None,
+            )
+        });
     match status {
+        409 if code == "version_reused" => SyncError::VersionReused {
+            stored_through: stored_through.unwrap_or(0),
+            message,
+        },
         401 => SyncError::Credential {
             code,
             message,

@@ -30,6 +30,17 @@ pub enum SyncError {
         /// How long to wait before trying again.
         retry_after_ms: Option<i64>,
     },
+    /// The service already holds one of the pushed version ids with other content: the device's
+    /// log and the service's disagree (a device restored from an older copy of itself that
+    /// changed things offline before syncing). Sending again does not help; the office has to
+    /// look at it.
+    #[error("the service holds version ids of this device with other content (through {stored_through}): {message}")]
+    VersionReused {
+        /// The device's highest sequence number the service holds.
+        stored_through: u64,
+        /// The server's message.
+        message: String,
+    },
     /// The service answered with an error that retrying did not clear.
     #[error("the service failed ({status} {code}): {message}")]
     Server {
@@ -57,6 +68,7 @@ impl SyncError {
             SyncError::Credential { wipe: true, .. } => "device_revoked",
             SyncError::Credential { .. } => "credential_refused",
             SyncError::SignIn { .. } => "sign_in_refused",
+            SyncError::VersionReused { .. } => "version_reused",
             SyncError::Server { .. } => "server_error",
             SyncError::Corrupt(_) => "corrupt_transfer",
             SyncError::Store(_) => "store_error",

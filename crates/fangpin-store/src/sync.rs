@@ -214,7 +214,9 @@ impl Store {
     /// service was restored from a backup) the cursor goes back to the epoch's base, so what
     /// the service numbered again is pulled again; when the service acknowledges less than
     /// the device was told, the changes it lost are marked unsent, so the next push sends them
-    /// again. Returns how many changes will be sent again.
+    /// again; when the service holds more of the device's changes than the device remembers (it
+    /// was restored from an older copy), new changes are numbered past them. Returns how many
+    /// changes will be sent again.
     pub fn reconcile(&mut self, state: &SyncState) -> Result<u64, StoreError> {
         let tx = self
             .conn
@@ -235,6 +237,13 @@ impl Store {
             [],
             |r| r.get(0),
         )?;
+        // A device restored from an older copy of itself: the service holds more of its changes
+        // than it remembers making. Its next changes take numbers past them (the ones it lost
+        // come back by pull), so no version id is used twice.
+        if state.acknowledged_through >= dev.next_seq {
+            dev.next_seq = state.acknowledged_through.saturating_add(1);
+            save_device(&tx, &dev)?;
+        }
         let mut resend = 0;
         if state.acknowledged_through < u64::try_from(mine).unwrap_or(0) {
             resend = tx.execute(

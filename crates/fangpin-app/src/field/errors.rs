@@ -65,6 +65,13 @@ impl From<StoreError> for AppError {
                 "{}存在冲突，须由镇、县审核人员处理。",
                 fangpin_catalogue::label_zh(table, field)
             ),
+            StoreError::DeviceSecretUnavailable(_) => {
+                "本机数据由系统钥匙串保护，现在无法读取钥匙串：请先登录系统桌面（解锁钥匙串）后再试。"
+                    .to_owned()
+            }
+            StoreError::DeviceSecretMissing(_) => {
+                "本机数据只能在原设备上打开（系统钥匙串中没有它的密钥）；请联系办事处。".to_owned()
+            }
             _ => "本机数据出错，请联系管理员。".to_owned(),
         };
         let field = match &e {
@@ -89,8 +96,8 @@ impl From<SyncError> for AppError {
             SyncError::Credential { wipe: true, .. } => "本设备已被停用，本机数据已清除。",
             SyncError::Credential { .. } => "设备凭证无效或已过期，请重新登记。",
             SyncError::SignIn { .. } => "用户名或密码错误。",
-            SyncError::Server { code, .. } if code == "version_reused" => {
-                "本机记录编号与服务器不一致，请联系办事处处理；数据已保存在本机。"
+            SyncError::VersionReused { .. } => {
+                "本机记录编号与服务器不一致（本机数据可能从旧备份恢复），请联系办事处处理；数据已保存在本机。"
             }
             SyncError::Server { code, .. } if code == "user_disabled" => {
                 "该账号已停用，请联系办事处。"
@@ -101,7 +108,6 @@ impl From<SyncError> for AppError {
         };
         let code = match &e {
             SyncError::SignIn { code, .. } if code == "too_many_attempts" => "too_many_attempts",
-            SyncError::Server { code, .. } if code == "version_reused" => "version_reused",
             SyncError::Server { code, .. } if code == "user_disabled" => "user_disabled",
             _ => e.code(),
         };

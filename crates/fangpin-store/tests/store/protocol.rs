@@ -195,6 +195,31 @@ fn a_restored_service_is_answered_by_sending_and_pulling_again() {
 }
 
 #[test]
+fn a_device_restored_from_an_older_copy_numbers_its_next_changes_past_what_the_service_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let state = SyncState {
+        protocol: 2,
+        epoch: Epoch {
+            id: "e1".into(),
+            base: 0,
+        },
+        acknowledged_through: 40,
+        high_water: 90,
+        scope: vec![],
+    };
+    // The service holds 40 of this device's changes; the device's copy remembers none.
+    assert_eq!(store.reconcile(&state).unwrap(), 0);
+    let made = store
+        .create(&row("household", 7), &valid_household(), 1_000)
+        .unwrap();
+    assert_eq!(
+        made[0].id.seq, 41,
+        "the next change takes a number the service has not seen, not a reused one"
+    );
+}
+
+#[test]
 fn a_change_that_cannot_be_applied_is_kept_aside_and_the_sync_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = new_store(dir.path());
