@@ -652,3 +652,46 @@ async fn a_device_restored_from_an_older_copy_is_told_its_numbers_collide_and_lo
         "and the service kept its own content"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_protocol_1_device_is_refused_with_the_reason_once_the_service_was_restored() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("server.db").display().to_string();
+    add_user(&db, "cadre", "village_cadre", V1);
+    let mut server = Server::start(&db, &[]);
+    let h = Http::new(&server.url());
+    let mut d = Device::enrol(&h.base, "cadre", dir.path()).await;
+    d.households(V1, 1, "old");
+    let changes = d.store.pending_changes(100).expect("pending");
+    let mut body =
+        serde_json::to_value(PushRequest::new(DeviceId(d.client_device()), changes)).expect("json");
+    body["protocol"] = json!(1);
+    let pull = json!({"protocol": 1, "cursor": 0, "limit": 100});
+    let (s, v) = h
+        .call(
+            "POST",
+            "/api/v1/sync/push",
+            Some(d.credential()),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "an older device syncs as before: {v}");
+    assert!(server.terminate());
+    fangpin(&["epoch", "new", "--db", &db]);
+    server.restart();
+    for (path, req) in [("/api/v1/sync/push", body), ("/api/v1/sync/pull", pull)] {
+        let (s, v) = h.call("POST", path, Some(d.credential()), Some(req)).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::UPGRADE_REQUIRED, Some("protocol_outdated")),
+            "{path}: {v}"
+        );
+        assert!(v["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("update the app"));
+    }
+    // The current app syncs on.
+    d.households(V1, 1, "new");
+    assert!(d.sync().await.refusals.is_empty());
+}

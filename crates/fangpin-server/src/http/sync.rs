@@ -29,9 +29,31 @@ async fn sync_state(
     Ok(Json(s.backend.sync_state(a).await?))
 }
 
+/// Protocol 1 knows no epochs: after a restored backup such a device would wait for
+/// acknowledgements the service lost and skip changes numbered again below its cursor. It is
+/// refused with the reason (426), keeping its data, until the app is updated.
+async fn refuse_old_devices_after_a_restore(
+    s: &AppState,
+    a: &crate::model::Actor,
+    protocol: u16,
+) -> Result<(), ApiError> {
+    if protocol >= 2 {
+        return Ok(());
+    }
+    if s.backend.sync_state(a.clone()).await?.epoch.base > 0 {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UPGRADE_REQUIRED,
+            "protocol_outdated",
+            "this service was restored from a backup; devices sync with protocol 2 or later: \
+             update the app (its data is kept)",
+        ));
+    }
+    Ok(())
+}
+
 /// Pushes a batch of the device's own changes.
 #[utoipa::path(post, path = "/api/v1/sync/push", request_body = PushRequest, security(("bearer" = [])),
-    responses((status = 200, body = PushResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = PushResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 426, body = ErrorBody)))]
 async fn push(
     State(s): State<AppState>,
     Authed(a): Authed,
@@ -43,6 +65,7 @@ async fn push(
     }
     req.verify()
         .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
+    refuse_old_devices_after_a_restore(&s, &a, req.protocol).await?;
     let now = s.now();
     Ok(Json(
         s.backend.push(a, req.protocol, req.changes, now).await?,
@@ -51,7 +74,7 @@ async fn push(
 
 /// Pulls what is new in the caller's scope.
 #[utoipa::path(post, path = "/api/v1/sync/pull", request_body = PullRequest, security(("bearer" = [])),
-    responses((status = 200, body = PullResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = PullResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 426, body = ErrorBody)))]
 async fn pull(
     State(s): State<AppState>,
     Authed(a): Authed,
@@ -60,6 +83,7 @@ async fn pull(
     need(a.user.role.syncs(), "sync")?;
     req.verify()
         .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
+    refuse_old_devices_after_a_restore(&s, &a, req.protocol).await?;
     Ok(Json(
         s.backend.pull(a, req, s.settings.max_pull_bytes).await?,
     ))
