@@ -48,13 +48,19 @@ async fn a_service_restored_from_a_backup_gets_back_what_it_lost_and_devices_con
     let backup = db.backup();
     server.restart();
 
-    // After the backup: new households on both devices, an edit of an old one.
-    a.households(V1, 20, "after-a");
+    // After the backup: new households on both devices, an edit of an old one, and the other
+    // cadre's edit of a household made after the backup (its parent is a version the restored
+    // service will not hold until the first cadre sends it again).
+    let late = a.households(V1, 20, "after-a");
     a.store
         .save(&early[0], &[("phone", json!("13900000001"))], now_ms())
         .expect("edit");
     a.sync().await;
     b.households(V1, 10, "after-b");
+    b.sync().await;
+    b.store
+        .save(&late[0], &[("address", json!("改过的地址"))], now_ms())
+        .expect("edit");
     b.sync().await;
     a.sync().await;
     assert_eq!(a.state_hash(), b.state_hash(), "converged before the loss");
@@ -65,8 +71,11 @@ async fn a_service_restored_from_a_backup_gets_back_what_it_lost_and_devices_con
     db.restore(&backup);
     server.restart();
 
-    let ra = a.sync().await;
+    // The other cadre syncs first: its edit names a version the service lost, and waits in
+    // quarantine until the first cadre's sync brings that version back.
     let rb = b.sync().await;
+    let ra = a.sync().await;
+    b.sync().await;
     a.sync().await;
     assert!(
         ra.resent > 0 && rb.resent > 0,

@@ -212,6 +212,20 @@ impl Backend for PostgresBackend {
         })
     }
 
+    fn waiting_for_parents(&self, limit: u32) -> Fut<'_, Vec<Uuid>> {
+        Box::pin(async move {
+            let c = self.client().await?;
+            let rows = c
+                .query(
+                    "SELECT DISTINCT device FROM quarantine WHERE code = 'unknown_parent' LIMIT $1",
+                    &[&i64::from(limit)],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(rows.iter().map(|r| r.get::<_, Uuid>(0)).collect())
+        })
+    }
+
     fn release_quarantine(&self, device: Uuid, now_ms: i64) -> Fut<'_, ReleaseReport> {
         Box::pin(async move {
             let mut c = self.client().await?;

@@ -175,6 +175,20 @@ impl Backend for SqliteBackend {
         })
     }
 
+    fn waiting_for_parents(&self, limit: u32) -> Fut<'_, Vec<Uuid>> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT DISTINCT device FROM quarantine WHERE code = 'unknown_parent' LIMIT ?1",
+                )
+                .map_err(db)?;
+            let rows = stmt
+                .query_map([limit], |r| r.get::<_, Uuid>(0))
+                .map_err(db)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db)
+        })
+    }
+
     fn release_quarantine(&self, device: Uuid, now_ms: i64) -> Fut<'_, ReleaseReport> {
         self.write(move |c| push::release(c, device, now_ms))
     }

@@ -252,6 +252,10 @@ pub trait Backend: Send + Sync + 'static {
     /// Judges one device's quarantined changes again (after the cause was fixed), in their
     /// order; accepted ones join the changes and leave the quarantine.
     fn release_quarantine(&self, device: Uuid, now_ms: i64) -> Fut<'_, ReleaseReport>;
+    /// Devices with changes quarantined for naming a version the service did not hold yet
+    /// (`unknown_parent`), at most `limit`: after a push brings versions, their changes are
+    /// judged again (after a restore, devices send back what was lost in any order).
+    fn waiting_for_parents(&self, limit: u32) -> Fut<'_, Vec<Uuid>>;
     /// Compares the read model with a rebuild from the changes; with `replace`, writes the
     /// rebuild where they differ.
     fn rebuild(&self, replace: bool) -> Fut<'_, RebuildReport>;

@@ -67,9 +67,33 @@ async fn push(
         .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
     refuse_old_devices_after_a_restore(&s, &a, req.protocol).await?;
     let now = s.now();
-    Ok(Json(
-        s.backend.push(a, req.protocol, req.changes, now).await?,
-    ))
+    let resp = s.backend.push(a, req.protocol, req.changes, now).await?;
+    if resp.accepted > 0 {
+        judge_waiting_changes_again(&s, now).await;
+    }
+    Ok(Json(resp))
+}
+
+/// Changes quarantined for naming a version the service did not hold (another device's, sent
+/// back after a restore in its own time) are judged again once versions arrive, so they are
+/// not left for the office to release by hand.
+async fn judge_waiting_changes_again(s: &AppState, now: i64) {
+    let waiting = match s.backend.waiting_for_parents(8).await {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!(error = %e, "listing changes waiting for their parents failed");
+            return;
+        }
+    };
+    for device in waiting {
+        match s.backend.release_quarantine(device, now).await {
+            Ok(r) if r.accepted > 0 => {
+                tracing::info!(%device, accepted = r.accepted, "changes waiting for their parents taken");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(%device, error = %e, "judging waiting changes again failed"),
+        }
+    }
 }
 
 /// Pulls what is new in the caller's scope.
