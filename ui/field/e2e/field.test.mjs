@@ -1,7 +1,10 @@
 // End-to-end tests of the real field app: the debug build under Xvfb, driven through
 // tauri-driver and WebKitWebDriver, against a real sync service on loopback started here.
 // Run by scripts/e2e.sh (which builds everything first); `node --test` is the runner.
-// The tests run in order and share one device (A); a second device (B) makes a conflict.
+// The tests run in order and share one device (A); a second device of the same cadre (B, a
+// second instance of the real app with its own data folder) makes a conflict and edits under
+// a stale form, and a supervisor's device (C) resolves the conflict. WebKitWebDriver drives one
+// app at a time, so the devices take turns; each keeps its data folder between turns.
 // Every wait polls a condition with a timeout; nothing sleeps a fixed time.
 
 import assert from 'node:assert/strict';
@@ -9,7 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test as nodeTest } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ARTIFACTS, openApp, reportTimings, screenshot, startDriver, startServer, stopAll, timing } from './lib/harness.mjs';
+import { ARTIFACTS, freePort, openApp, reportTimings, screenshot, startDriver, startServer, stopAll, timing } from './lib/harness.mjs';
+import { internalNames, visibleText } from './lib/screens.mjs';
 import { waitFor } from './lib/webdriver.mjs';
 
 const PASSCODE = '246810';
@@ -19,7 +23,9 @@ const PASSWORD = 'fangpin-demo';
 let server;
 let driver;
 let A; // { session, dataDir }
+let bDir; // device B's data folder, once enrolled
 let household; // { id, name }
+let others; // two more households of the list: [{ id, name }, { id, name }]
 
 /** A test that, when it fails, leaves a screenshot of device A as fail-N.png. */
 let failures = 0;
@@ -56,6 +62,46 @@ async function go(s, navPath, screen) {
   await s.waitGone('.van-overlay, .van-toast');
   await s.click(`[data-nav="${navPath}"]`);
   return s.waitFor(`[data-screen="${screen}"][data-loaded="true"]`, { timeoutMs: 15_000 });
+}
+
+/** Opens device B (enrolling it the first time), unlocked. */
+async function openB() {
+  if (bDir) {
+    const B = await openApp(driver, { dataDir: bDir });
+    await unlock(B.session);
+    return B;
+  }
+  const B = await openApp(driver, { env: { 'server-url': server.url } });
+  bDir = B.dataDir;
+  await enrol(B.session);
+  return B;
+}
+
+/** The kept draft of a form, read back through the app's own command. */
+function keptDraft(s, formId) {
+  return s.execAsync(`return await window.__TAURI_INTERNALS__.invoke('load_draft', { formId: ${JSON.stringify(formId)} });`);
+}
+
+/** Opens the screening form of household `id`. */
+async function openForm(s, id) {
+  await s.waitGone('.van-overlay, .van-toast');
+  await s.exec(`location.hash = '#/screen/${id}'`);
+  await s.waitFor('[data-screen="screening"][data-loaded="true"]', { timeoutMs: 15_000 });
+}
+
+/** Saves the open form and waits until it is saved (the draft is gone). */
+async function saveForm(s) {
+  await s.click('[data-action="save-form"]');
+  await s.waitForText('.fp-toast-saved', '项修改）', { timeoutMs: 15_000 });
+  await s.waitForText('[data-testid="draft-state"]', '无未保存的修改', { timeoutMs: 15_000 });
+}
+
+/** The text of the record's 收入支出 tab of household `id`. */
+async function incomeTab(s, id) {
+  await s.exec(`location.hash = '#/household/${id}?tab=income'`);
+  await s.waitFor('[data-screen="household"][data-loaded="true"]');
+  await s.waitFor('[data-testid="record-per-capita"]');
+  return visibleText(s);
 }
 
 async function enrol(s, user = USER) {
@@ -128,6 +174,16 @@ test('first start: enrol the device with the service, user name and password, th
   assert.equal(await (await A.session.find('#enrol-server')).prop('value'), server.url);
   await screenshot(A.session, '01-enrol');
 
+  // Plain http:// to another machine is refused, in Chinese, on the address field itself.
+  await A.session.type('#enrol-server', 'http://192.168.1.10:8080');
+  await A.session.type('#enrol-username', USER);
+  await A.session.type('#enrol-password', PASSWORD);
+  await A.session.click('[data-action="enrol-next"]');
+  const urlError = await A.session.waitFor('[data-field="server_url"] .van-field__error-message');
+  assert.match(await urlError.text(), /https:\/\//);
+  assert.equal((await A.session.findAll('#enrol-passcode')).length, 0, 'still on the first step');
+  await A.session.type('#enrol-server', server.url);
+
   // A wrong password is refused with the reason in Chinese and a stable code.
   await A.session.type('#enrol-username', USER);
   await A.session.type('#enrol-password', 'wrong-password');
@@ -172,9 +228,14 @@ test('find a household by name, by the last digits of the identity number, and b
   assert.ok(rows.length >= 5, `households in scope: ${rows.length}`);
   const row = rows[2];
   household = { id: await row.attr('data-household'), name: await row.attr('data-name') };
+  others = await Promise.all([rows[3], rows[4]].map(async (r) => ({ id: await r.attr('data-household'), name: await r.attr('data-name') })));
   const cells = await row.findAll('td');
   const masked = await cells[1].text();
   const hubianhao = await cells[2].text();
+  // The list names each household's village; no area code where a name exists.
+  const place = await cells[3].text();
+  assert.match(place, /村/);
+  assert.doesNotMatch(place, /\d{12}/);
   await screenshot(s, '04-households');
 
   for (const query of [household.name, masked.slice(-4), hubianhao]) {
@@ -390,9 +451,22 @@ test('add a ledger item and move it along its lifecycle', async () => {
   await s.click('.fp-ledger-item.focus [data-move="rectified"]');
   await s.waitFor('.fp-ledger-item.focus[data-state="rectified"]');
   await screenshot(s, '11-ledger');
+  // 销号 asks who checked the rectification; without a name it is refused on the field.
+  await s.click('.fp-ledger-item.focus [data-move="closed"]');
+  await s.waitFor('#ledger-checked-by');
+  await s.click('.van-dialog__confirm');
+  await s.waitForText('[data-field="checked_by"] .van-field__error-message', '验收人');
+  assert.equal(await (await s.find('.fp-ledger-item.focus')).attr('data-state'), 'rectified');
+  await s.type('#ledger-checked-by', '王主任');
+  await s.click('.van-dialog__confirm');
+  await s.waitGone('#ledger-checked-by');
+  await s.waitGone('.van-overlay');
+  await s.click('[data-filter="all"]');
+  await s.waitFor('.fp-ledger-item.focus[data-state="closed"]');
+  await s.waitForText('.fp-ledger-item.focus [data-testid="ledger-closed"]', '验收人：王主任');
 });
 
-test('sync pushes everything; a second device edits the same figure; the conflict shows both values and is resolved', async () => {
+test('sync pushes everything; a second device edits the same figure; the conflict shows both values and a supervisor resolves it', async () => {
   let s = A.session;
   await syncAndWait(s);
   await screenshot(s, '12-sync');
@@ -400,16 +474,13 @@ test('sync pushes everything; a second device edits the same figure; the conflic
   // Device B: the same cadre on another tablet changes the wage and syncs. WebKitWebDriver runs
   // one session at a time, so device A is closed meanwhile (its data stays in its folder).
   await s.quit();
-  const B = await openApp(driver, { env: { 'server-url': server.url } });
+  const B = await openB();
   try {
-    await enrol(B.session);
-    await B.session.exec(`location.hash = '#/screen/${household.id}'`);
-    await B.session.waitFor('[data-screen="screening"][data-loaded="true"]');
+    await openForm(B.session, household.id);
     await sectionOf(B.session, 'income');
     await B.session.type('#f-income-current-wage_fen', '41111');
     await B.session.waitForText('[data-testid="draft-state"]', '草稿已自动保存');
-    await B.session.click('[data-action="save-form"]');
-    await B.session.waitForText('[data-testid="draft-state"]', '无未保存的修改');
+    await saveForm(B.session);
     await syncAndWait(B.session);
   } finally {
     await B.session.quit();
@@ -419,29 +490,222 @@ test('sync pushes everything; a second device edits the same figure; the conflic
   A = await openApp(driver, { dataDir: A.dataDir });
   s = A.session;
   await unlock(s);
-  await s.exec(`location.hash = '#/screen/${household.id}'`);
-  await s.waitFor('[data-screen="screening"][data-loaded="true"]');
+  await openForm(s, household.id);
   await sectionOf(s, 'income');
   await s.type('#f-income-current-wage_fen', '52222');
   await s.waitForText('[data-testid="draft-state"]', '草稿已自动保存');
-  await s.click('[data-action="save-form"]');
-  await s.waitForText('[data-testid="draft-state"]', '无未保存的修改');
+  await saveForm(s);
   await syncAndWait(s);
-  const conflict = await s.waitFor('[data-conflict="wage_fen"]', { timeoutMs: 15_000 });
+  const conflict = await s.waitFor(`[data-conflict="wage_fen"][data-household="${household.id}"]`, { timeoutMs: 15_000 });
   const values = await Promise.all((await conflict.findAll('[data-testid="head-value"]')).map((e) => e.text()));
-  assert.deepEqual([...values].sort(), ['41111 元', '52222 元']);
+  assert.deepEqual([...values].sort(), ['41,111 元', '52,222 元']);
+  // The card names the field and its table in Chinese, never the internal path.
+  const card = await conflict.text();
+  assert.match(card, new RegExp(`${household.name}户`));
+  assert.match(card, /工资性收入/);
+  assert.match(card, /家庭收支/);
+  assert.doesNotMatch(card, /wage_fen|income_year/);
+  // A cadre does not resolve conflicts: the township's supervisors do.
+  await s.waitFor('[data-testid="conflict-supervisor-only"]');
+  assert.equal((await conflict.findAll('[data-action^="keep-"]')).length, 0);
   await screenshot(s, '13-conflict');
-  await s.click('[data-conflict="wage_fen"] [data-action="keep-0"]');
-  await s.waitGone('[data-conflict="wage_fen"]');
-  await syncAndWait(s);
+  await s.quit();
+
+  // Device C: the township supervisor keeps one value and syncs.
+  const C = await openApp(driver, { env: { 'server-url': server.url } });
+  try {
+    await enrol(C.session, 'zhen');
+    await go(C.session, '/sync', 'sync');
+    await C.session.click(`[data-conflict="wage_fen"][data-household="${household.id}"] [data-action="keep-0"]`, { timeoutMs: 15_000 });
+    await C.session.waitGone(`[data-conflict="wage_fen"][data-household="${household.id}"]`);
+    await syncAndWait(C.session);
+  } finally {
+    await C.session.quit();
+  }
+
+  // Device A syncs: the conflict is gone.
+  A = await openApp(driver, { dataDir: A.dataDir });
   s = A.session;
+  await unlock(s);
+  await syncAndWait(s);
+  await s.waitGone(`[data-conflict="wage_fen"][data-household="${household.id}"]`);
 });
 
-test('settings: service address, data on this device, sign out', async () => {
+test('a form opened before another device edited it never silently reverts that edit (two devices)', async () => {
+  const [h2, h3] = others;
+  let s = A.session;
+  // A opens 入户排查 of h2, looks at every section, and leaves: nothing is kept.
+  await openForm(s, h2.id);
+  for (const key of ['members', 'income', 'needs', 'risk', 'sign', 'basic']) await sectionOf(s, key);
+  await s.waitForText('[data-testid="draft-state"]', '无未保存的修改');
+  await go(s, '/households', 'households');
+  assert.equal(await keptDraft(s, `household:${h2.id}`), null, 'opening the form wrote no draft');
+  // A opens h3, types a wage, and leaves: the draft keeps it, and the versions it began from.
+  await openForm(s, h3.id);
+  await sectionOf(s, 'income');
+  const h3WageBefore = await (await s.find('#f-income-current-wage_fen')).prop('value');
+  await s.type('#f-income-current-wage_fen', '31111');
+  await waitFor(async () => (await keptDraft(s, `household:${h3.id}`))?.form?.income?.current?.wage_fen === 3_111_100, { what: 'the draft of h3' });
+  await go(s, '/households', 'households');
+  await s.quit();
+
+  // B sets 工资性收入 of both to 29785 and syncs.
+  const B = await openB();
+  try {
+    await syncAndWait(B.session);
+    for (const h of [h2, h3]) {
+      await openForm(B.session, h.id);
+      await sectionOf(B.session, 'income');
+      await B.session.type('#f-income-current-wage_fen', '29785');
+      await B.session.waitForText('[data-testid="draft-state"]', '草稿已自动保存');
+      await saveForm(B.session);
+    }
+    await syncAndWait(B.session);
+  } finally {
+    await B.session.quit();
+  }
+
+  // A syncs: its record of h2 shows B's wage.
+  A = await openApp(driver, { dataDir: A.dataDir });
+  s = A.session;
+  await unlock(s);
+  await syncAndWait(s);
+  assert.match(await incomeTab(s, h2.id), /29,785 元/);
+  // A opens h2's form: no stale draft is restored, the form shows B's wage; A saves and syncs.
+  await openForm(s, h2.id);
+  assert.equal((await s.findAll('[data-testid="draft-restored"]')).length, 0);
+  await sectionOf(s, 'income');
+  assert.equal(await (await s.find('#f-income-current-wage_fen')).prop('value'), '29785');
+  await saveForm(s);
+  // A opens h3's form: its draft is restored and names the field changed underneath, which the
+  // draft changed too; saving makes it a conflict, not a revert.
+  await openForm(s, h3.id);
+  await s.waitFor('[data-testid="draft-restored"]');
+  const changed = await s.waitFor('[data-testid="changed-underneath"] [data-changed="income_year.wage_fen"]');
+  assert.match(await changed.text(), /工资性收入.*29,785 元/);
+  assert.equal(await changed.attr('data-edited'), 'true');
+  await screenshot(s, '15-form-changed-underneath');
+  await sectionOf(s, 'income');
+  assert.equal(await (await s.find('#f-income-current-wage_fen')).prop('value'), '31111');
+  await saveForm(s);
+  await syncAndWait(s);
+  const conflict = await s.waitFor(`[data-conflict="wage_fen"][data-household="${h3.id}"]`, { timeoutMs: 15_000 });
+  const values = await Promise.all((await conflict.findAll('[data-testid="head-value"]')).map((e) => e.text()));
+  assert.deepEqual([...values].sort(), ['29,785 元', '31,111 元']);
+  assert.equal((await s.findAll(`[data-conflict][data-household="${h2.id}"]`)).length, 0, 'no conflict for h2');
+  assert.notEqual(h3WageBefore, '31111');
+  await s.quit();
+
+  // B syncs: its h2 keeps its wage, and h3 shows the conflict, not A's value alone.
+  const B2 = await openB();
+  try {
+    await syncAndWait(B2.session);
+    assert.match(await incomeTab(B2.session, h2.id), /29,785 元/);
+    await go(B2.session, '/sync', 'sync');
+    await B2.session.waitFor(`[data-conflict="wage_fen"][data-household="${h3.id}"]`, { timeoutMs: 15_000 });
+    assert.equal((await B2.session.findAll(`[data-conflict][data-household="${h2.id}"]`)).length, 0);
+  } finally {
+    await B2.session.quit();
+  }
+  A = await openApp(driver, { dataDir: A.dataDir });
+  await unlock(A.session);
+});
+
+test('no screen shows an internal field or table name, an area code where a name exists, or 种子方案', async () => {
+  const s = A.session;
+  const problems = [];
+  async function check(where) {
+    for (const p of internalNames(await visibleText(s))) problems.push(`${where}: ${p}`);
+  }
+  await go(s, '/tasks', 'tasks');
+  for (const tab of ['to_visit', 'verification', 'due_ledger']) {
+    await s.click(`[data-count="${tab}"]`);
+    await check(`我的任务 (${tab})`);
+  }
+  await go(s, '/households', 'households');
+  await check('农户列表');
+  for (const h of [household, ...others]) {
+    await s.exec(`location.hash = '#/household/${h.id}'`);
+    await s.waitFor('[data-screen="household"][data-loaded="true"]');
+    const tabs = await s.findAll('.van-tabs__nav .van-tab');
+    for (let i = 1; i <= tabs.length; i++) {
+      await s.click(`.van-tabs__nav .van-tab:nth-child(${i})`);
+      await check(`农户档案 ${h.name} (tab ${i})`);
+    }
+    await openForm(s, h.id);
+    for (const key of ['basic', 'members', 'income', 'needs', 'risk', 'sign']) {
+      await sectionOf(s, key);
+      await check(`入户排查 ${h.name} (${key})`);
+    }
+    await s.exec('history.back()');
+    await s.waitGone('[data-screen="screening"]');
+  }
+  await go(s, '/ledger', 'ledger');
+  await s.click('[data-filter="all"]');
+  await check('问题台账');
+  await s.click('[data-action="add-ledger"]');
+  await s.waitFor('[data-testid="ledger-add"]');
+  await check('问题台账 (添加问题)');
+  // A script click: the panel slides in, and a pointer click during the slide can land elsewhere.
+  await s.exec(`document.querySelector('[data-action="ledger-cancel"]').click()`);
+  await s.waitGone('.van-overlay');
+  await go(s, '/sync', 'sync');
+  // The conflict of the test before is on this screen.
+  await s.waitFor('[data-conflict]');
+  await check('同步 (冲突)');
+  await go(s, '/settings', 'settings');
+  await check('设置');
+  assert.deepEqual(problems, []);
+});
+
+test('settings: the service address changes without signing out; an unreachable service is shown in the header at once and tried again by itself', async () => {
   const s = A.session;
   await go(s, '/settings', 'settings');
   assert.match(await (await s.find('[data-testid="settings-server"]')).text(), /127\.0\.0\.1/);
+  assert.match(await (await s.find('[data-testid="settings-areas"]')).text(), /村/);
   await screenshot(s, '14-settings');
+  // Plain http:// to another machine is refused on the field.
+  await s.type('#settings-server-url', 'http://192.168.1.10:8080');
+  await s.click('[data-action="save-server-url"]');
+  await s.waitForText('[data-field="server_url"] .van-field__error-message', 'https://');
+
+  // An edit waits to be pushed while the service moves to an address where nothing answers.
+  await openForm(s, household.id);
+  await s.type('#f-household-natural_village', '待同步的自然村');
+  await saveForm(s);
+  await go(s, '/settings', 'settings');
+  const nowhere = `http://127.0.0.1:${await freePort()}`;
+  await s.type('#settings-server-url', nowhere);
+  await s.click('[data-action="save-server-url"]');
+  await s.waitForText('[data-testid="settings-server"]', nowhere);
+
+  // The header's 同步: the failure is shown in the header, in Chinese, at once.
+  const t0 = performance.now();
+  await s.click('[data-action="sync-now"]');
+  const banner = await s.waitFor('[data-testid="header-sync-error"]', { timeoutMs: 10_000 });
+  timing('unreachable service reported in the header (tap to shown, via WebDriver)', performance.now() - t0);
+  assert.match(await banner.text(), /连不上服务器/);
+  assert.equal(await banner.attr('data-code'), 'no_network');
+  await s.waitForText('[data-testid="header-sync-error"]', '秒后自动重试');
+  await screenshot(s, '16-sync-unreachable');
+  // It is tried again by itself (5 s later) without a tap.
+  await waitFor(async () => Number(await (await s.find('[data-testid="header-sync-error"]')).attr('data-failures')) >= 2, {
+    timeoutMs: 20_000,
+    what: 'the sync to be tried again in the background',
+  });
+  // The 同步 screen says the same.
+  await go(s, '/sync', 'sync');
+  assert.match(await (await s.find('[data-testid="sync-error"]')).text(), /连不上服务器/);
+
+  // Back to the real address: the edit kept on the device is pushed, the header clears.
+  await go(s, '/settings', 'settings');
+  await s.type('#settings-server-url', server.url);
+  await s.click('[data-action="save-server-url"]');
+  await s.waitGone('[data-testid="header-sync-error"]', { timeoutMs: 30_000 });
+  await go(s, '/sync', 'sync');
+  await waitFor(async () => (await (await s.find('[data-testid="pending"]')).text()) === '0', { timeoutMs: 30_000, what: 'the kept edit to be pushed' });
+
+  await go(s, '/settings', 'settings');
   await s.click('[data-action="sign-out"]');
   await s.click('.van-dialog__confirm');
   await s.waitFor('[data-screen="unlock"]');

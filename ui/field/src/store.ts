@@ -21,6 +21,8 @@ export const state = reactive({
   lastSyncError: null as ApiError | null,
   /** When the next sync is tried by itself after a failure (ms since the epoch), or null. */
   retryAt: null as number | null,
+  /** Syncs failed in a row. */
+  failures: 0,
   /** Counts shown on the navigation. */
   conflicts: 0,
   refusals: 0,
@@ -71,7 +73,6 @@ export function retryDelay(failures: number): number {
   return Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.max(0, failures - 1));
 }
 
-let failures = 0;
 let retryTimer: ReturnType<typeof setTimeout> | null = null;
 
 function cancelRetry() {
@@ -82,7 +83,7 @@ function cancelRetry() {
 
 function scheduleRetry() {
   cancelRetry();
-  const wait = retryDelay(failures);
+  const wait = retryDelay(state.failures);
   state.retryAt = Date.now() + wait;
   retryTimer = setTimeout(() => {
     retryTimer = null;
@@ -109,13 +110,13 @@ export async function syncNow(): Promise<SyncOutcome | null> {
     const report = await commands.sync();
     state.lastReport = report;
     state.lastSyncError = null;
-    failures = 0;
+    state.failures = 0;
     state.syncGeneration++;
     return report;
   } catch (e) {
     const err = toApiError(e);
     state.lastSyncError = err;
-    failures++;
+    state.failures++;
     if (RETRIED.has(err.code)) scheduleRetry();
     throw err;
   } finally {
@@ -129,7 +130,7 @@ export async function syncNow(): Promise<SyncOutcome | null> {
 /** Forgets the failures (signing out, a new service address). */
 export function resetSyncFailures(): void {
   cancelRetry();
-  failures = 0;
+  state.failures = 0;
   state.lastSyncError = null;
 }
 

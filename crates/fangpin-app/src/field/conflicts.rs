@@ -1,19 +1,21 @@
 //! Conflicts: listing and resolving them, and a conflict as the sync screen shows it.
 
+use fangpin_store::Store;
 use fangpin_sync::{Conflict, LedgerStatus, RowKey, ALIVE};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{now_ms, AppError, ConflictView, FieldApp, HeadView};
+use super::{now_ms, str_of, AppError, ConflictView, FieldApp, HeadView};
+use crate::rows::HOUSEHOLD;
 
 impl FieldApp {
     /// Open conflicts on this device.
     pub fn conflicts(&self) -> Result<Vec<ConflictView>, AppError> {
-        Ok(self
-            .store()?
+        let store = self.store()?;
+        Ok(store
             .conflicts(500)?
             .iter()
-            .map(|c| conflict_view(c, self.me()))
+            .map(|c| conflict_view(store, c, self.me()))
             .collect())
     }
 
@@ -52,7 +54,25 @@ impl FieldApp {
     }
 }
 
-pub(super) fn conflict_view(c: &Conflict, me: Option<(Uuid, Uuid)>) -> ConflictView {
+/// The household a row belongs to (the household row itself, or the one its `household_id`
+/// names) and how the screens name it (`张国华户`), when it is on the device.
+fn household_of(store: &Store, key: &RowKey) -> (Option<Uuid>, String) {
+    let id = if key.table == HOUSEHOLD {
+        Some(key.id)
+    } else {
+        store.row(key).ok().flatten().and_then(|r| r.household_id)
+    };
+    let name = id
+        .and_then(|id| store.row(&RowKey::new(HOUSEHOLD, id)).ok().flatten())
+        .map(|h| str_of(&h.data, "head_name"))
+        .filter(|n| !n.is_empty())
+        .map(|n| format!("{n}户"))
+        .unwrap_or_default();
+    (id, name)
+}
+
+pub(super) fn conflict_view(store: &Store, c: &Conflict, me: Option<(Uuid, Uuid)>) -> ConflictView {
+    let (household_id, household_zh) = household_of(store, &c.row);
     let winner = c
         .heads
         .iter()
@@ -62,6 +82,8 @@ pub(super) fn conflict_view(c: &Conflict, me: Option<(Uuid, Uuid)>) -> ConflictV
     ConflictView {
         table: c.row.table.clone(),
         row_id: c.row.id,
+        household_id,
+        household_zh,
         field: c.field.clone(),
         table_zh: fangpin_catalogue::table(&c.row.table)
             .map_or("记录", |t| t.label_zh)

@@ -146,7 +146,7 @@ impl FieldApp {
             conflicts: d
                 .conflicts
                 .iter()
-                .map(|c| conflict_view(c, self.me()))
+                .map(|c| conflict_view(store, c, self.me()))
                 .collect(),
             visits: d.visits.iter().map(visit_view).collect(),
         })

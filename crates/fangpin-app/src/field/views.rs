@@ -172,6 +172,10 @@ pub struct ConflictView {
     pub table: String,
     /// The row id.
     pub row_id: Uuid,
+    /// The household the row belongs to, when it is on the device.
+    pub household_id: Option<Uuid>,
+    /// The household as the screens name it (`张国华户`), or empty.
+    pub household_zh: String,
     /// The field.
     pub field: String,
     /// The table's name in Chinese.

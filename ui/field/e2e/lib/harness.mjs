@@ -90,7 +90,8 @@ export async function startServer({ households = 200 } = {}) {
   return { url, dir, db, demoOut, ms: performance.now() - t0 };
 }
 
-function freePort() {
+/** A loopback port nothing listens on (yet). */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.listen(0, '127.0.0.1', () => {

@@ -15,6 +15,14 @@ table: string,
  */
 row_id: string, 
 /**
+ * The household the row belongs to, when it is on the device.
+ */
+household_id: string | null, 
+/**
+ * The household as the screens name it (`张国华户`), or empty.
+ */
+household_zh: string, 
+/**
  * The field.
  */
 field: string, 
