@@ -88,8 +88,9 @@ function scheduleRetry() {
   retryTimer = setTimeout(() => {
     retryTimer = null;
     state.retryAt = null;
-    // Locked or signed out meanwhile: the next unlock or sync starts again.
+    // Locked meanwhile: look again as long later, and sync once unlocked; signed out: stop.
     if (state.status?.unlocked) syncNow().catch(() => undefined);
+    else if (state.status?.enrolled) scheduleRetry();
   }, wait);
 }
 

@@ -99,13 +99,19 @@ describe('syncNow', () => {
     expect(commands.sync).toHaveBeenCalledTimes(1);
   });
 
-  it('does not try again while the device is locked', async () => {
+  it('does not try again while the device is locked, and does once it is unlocked', async () => {
     commands.sync.mockRejectedValue(unreachable);
     commands.status.mockResolvedValue(status(false));
     await syncNow().catch(() => undefined);
     expect(state.status?.unlocked).toBe(false);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(commands.sync).toHaveBeenCalledTimes(1);
+    commands.sync.mockResolvedValue(report);
+    commands.status.mockResolvedValue(status(true));
+    state.status = status(true);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(commands.sync).toHaveBeenCalledTimes(2);
+    expect(state.lastSyncError).toBeNull();
   });
 });
 
