@@ -536,6 +536,106 @@ async fn a_restored_draft_takes_what_changed_underneath_unless_the_cadre_changed
     assert_eq!(conflicts[0].label_zh, "联系电话");
 }
 
+/// A valid identity number (GB 11643) for the 17-digit `body`.
+fn valid_id(body: &str) -> String {
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body
+        .chars()
+        .zip(W)
+        .map(|(c, w)| c.to_digit(10).expect("digit") * w)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    format!("{body}{check}")
+}
+
+/// Members added or removed on another device while a form was open stay as that device left
+/// them when the old form is saved: the form changes only the rows it began from.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saving_an_old_form_keeps_members_added_or_removed_underneath() {
+    let dir = tempfile::tempdir().expect("dir");
+    let base = service(dir.path()).await;
+    let mut a = app(dir.path(), "a");
+    a.enrol(&base, "cadre", "password-123", "246810")
+        .await
+        .expect("enrol");
+    let form: Value = serde_json::from_str(EXAMPLE).expect("example");
+    let id = a
+        .save_form(None, &form, None)
+        .expect("save")
+        .household_id
+        .expect("id");
+    a.sync(&mut |_| {}).await.expect("sync");
+    // A's form opens (and is kept as a draft).
+    let old = a.household(id).expect("household").form;
+    let n = old["members"].as_array().expect("members").len();
+    // B adds a member and removes the last one, and syncs; A syncs.
+    let mut b = app(dir.path(), "b");
+    b.enrol(&base, "helper", "password-123", "135790")
+        .await
+        .expect("enrol b");
+    b.sync(&mut |_| {}).await.expect("sync b");
+    let mut fb = b.household(id).expect("h").form;
+    let gone = fb["members"][n - 1]["name"].clone();
+    let mut newborn = fb["members"][1].clone();
+    newborn["name"] = json!("张新");
+    newborn["relation"] = json!("grandson");
+    newborn["id_number"] = json!(valid_id("53032520240101001"));
+    newborn["sex"] = json!("male");
+    let members = fb["members"].as_array_mut().expect("members");
+    members.pop();
+    members.push(newborn);
+    if let Some(ids) = fb["row_ids"]["members"].as_array_mut() {
+        ids.pop();
+    }
+    let out = b.save_form(Some(id), &fb, None).expect("save b");
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    b.sync(&mut |_| {}).await.expect("sync b");
+    a.sync(&mut |_| {}).await.expect("sync a");
+    // Restored, the old form says who left and who is gone from it.
+    let rebased = a.rebase_form(&old).expect("rebase");
+    let left: Vec<(&str, &str, &Value)> = rebased
+        .changed
+        .iter()
+        .map(|c| (c.field.as_str(), c.label_zh.as_str(), &c.value))
+        .collect();
+    assert!(
+        left.contains(&("$alive", gone.as_str().unwrap_or_default(), &json!(false))),
+        "{left:?}"
+    );
+    assert_eq!(
+        rebased.form["members"].as_array().map(Vec::len),
+        Some(n - 1)
+    );
+    assert_eq!(
+        rebased.form["row_ids"]["members"].as_array().map(Vec::len),
+        Some(n - 1)
+    );
+    // A saves the old form as it was (not brought up to date) with a new phone.
+    let mut edited = old.clone();
+    edited["household"]["phone"] = json!("13900000002");
+    let out = a.save_form(Some(id), &edited, None).expect("save a");
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let names: Vec<String> = a.household(id).expect("h").form["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| m["name"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        names.contains(&"张新".to_owned()),
+        "B's new member stays: {names:?}"
+    );
+    assert!(
+        !names.contains(&gone.as_str().unwrap_or_default().to_owned()),
+        "B's removal stays: {names:?}"
+    );
+    assert_eq!(names.len(), n);
+    assert_eq!(
+        a.household(id).expect("h").form["household"]["phone"],
+        "13900000002"
+    );
+}
+
 /// Two devices adding photos to one ledger item at once keep both, with no conflict; closing
 /// the item records who checked it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

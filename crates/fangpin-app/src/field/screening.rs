@@ -5,7 +5,7 @@ use fangpin_domain::{assess_valid, HouseholdRecord, IdNumber};
 use fangpin_store::RowView;
 use std::collections::{BTreeMap, HashMap};
 
-use fangpin_sync::{RowKey, VersionId};
+use fangpin_sync::{RowKey, VersionId, ALIVE};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
@@ -14,7 +14,7 @@ use super::{
     now_ms, today, AppError, AssessOutcome, BaseValue, ChangedField, FieldApp, FieldErrorView,
     FormRowIds, IdInfo, RebasedForm, SaveOutcome, VisitInput,
 };
-use crate::rows::{self, RecordIds, HOUSEHOLD};
+use crate::rows::{self, RecordIds, HOUSEHOLD, MEMBER};
 
 impl FieldApp {
     pub(super) fn assess_record(
@@ -137,10 +137,24 @@ impl FieldApp {
             .filter(|r| r.alive)
             .map(|r| r.key.clone())
             .collect();
+        // A form that names what it began from (`base`) changes only the rows it knew: a member
+        // or an income year added underneath (another device's, synced) is not removed, and one
+        // deleted underneath is not brought back.
+        let known = base_rows(form);
+        let knew = |k: &RowKey| known.as_ref().is_none_or(|b| b.contains(k));
+        let mut deleted_underneath = std::collections::HashSet::new();
+        for (key, _) in &row_sets {
+            if !alive.contains(key)
+                && known.as_ref().is_some_and(|b| b.contains(key))
+                && store.row(key)?.is_some()
+            {
+                deleted_underneath.insert(key.clone());
+            }
+        }
         let removed: Vec<RowKey> = existing
             .iter()
             .flat_map(|d| d.members.iter().chain(d.income_years.iter()))
-            .filter(|r| r.alive && !row_sets.iter().any(|(k, _)| *k == r.key))
+            .filter(|r| r.alive && knew(&r.key) && !row_sets.iter().any(|(k, _)| *k == r.key))
             .map(|r| r.key.clone())
             .collect();
         let today = today().to_string();
@@ -160,6 +174,8 @@ impl FieldApp {
                         Some(base) => e.save_since(&key, &fields, &base)?,
                         None => e.save(&key, &fields)?,
                     };
+                } else if deleted_underneath.contains(&key) {
+                    continue;
                 } else {
                     e.create(&key, &fields)?;
                 }
@@ -218,6 +234,8 @@ impl FieldApp {
                 .unwrap_or_default();
         let mut heads_of: HashMap<RowKey, _> = HashMap::new();
         let mut changed = Vec::new();
+        // Positions of members removed underneath, taken out of the form at the end.
+        let mut gone: Vec<usize> = Vec::new();
         for (k, v) in base {
             let mut parts = k.splitn(3, '/');
             let (Some(table), Some(id), Some(field)) = (parts.next(), parts.next(), parts.next())
@@ -262,6 +280,39 @@ impl FieldApp {
                 value: value.clone(),
                 edited,
             });
+        }
+        // A member removed underneath leaves the form; the screen names them.
+        for (i, m) in row_ids.members.iter().enumerate() {
+            let Some(m) = m else { continue };
+            let alive = store.row(&RowKey::new(MEMBER, *m))?.map(|r| r.alive);
+            if alive != Some(false) {
+                continue;
+            }
+            let name = form
+                .pointer(&format!("/members/{i}/name"))
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+                .unwrap_or("一名成员");
+            gone.push(i);
+            changed.push(ChangedField {
+                table: MEMBER.to_owned(),
+                field: ALIVE.to_owned(),
+                table_zh: fangpin_catalogue::table(MEMBER)
+                    .map_or("记录", |t| t.label_zh)
+                    .to_owned(),
+                label_zh: name.to_owned(),
+                value: Value::Bool(false),
+                edited: false,
+            });
+        }
+        for i in gone.into_iter().rev() {
+            for list in ["/members", "/row_ids/members"] {
+                if let Some(Value::Array(a)) = out.pointer_mut(list) {
+                    if i < a.len() {
+                        a.remove(i);
+                    }
+                }
+            }
         }
         Ok(RebasedForm { form: out, changed })
     }
@@ -351,6 +402,21 @@ fn set_pointer(doc: &mut Value, pointer: &str, value: Value) {
             o.insert(last.replace("~1", "/").replace("~0", "~"), value);
         }
     }
+}
+
+/// The rows a form began from (those its `base` names), or `None` for a form without a base.
+fn base_rows(form: &Value) -> Option<std::collections::HashSet<RowKey>> {
+    let base = form.get("base")?.as_object()?;
+    Some(
+        base.keys()
+            .filter_map(|k| {
+                let mut parts = k.splitn(3, '/');
+                let table = parts.next()?;
+                let id = parts.next()?.parse::<Uuid>().ok()?;
+                Some(RowKey::new(table, id))
+            })
+            .collect(),
+    )
 }
 
 /// The base of one row, from a form's `base`.
