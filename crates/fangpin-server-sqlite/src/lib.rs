@@ -199,6 +199,49 @@ mod tests {
 
     use super::*;
 
+    /// A write whose caller gave up (its request past its time limit) never commits: the commit
+    /// it reaches afterwards is turned into a rollback, and the writer goes to the next one.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_given_up_before_its_commit_rolls_back() {
+        let dir = tempfile::tempdir().expect("dir");
+        let b = SqliteBackend::open(&dir.path().join("server.db")).expect("open");
+        let (entered_tx, entered_rx) = std::sync::mpsc::channel();
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let mut given_up = b.write(move |c| {
+            let tx = c.transaction().map_err(db)?;
+            tx.execute("INSERT INTO meta(key, value) VALUES ('probe', '1')", [])
+                .map_err(db)?;
+            entered_tx.send(()).map_err(db)?;
+            go_rx.recv().map_err(db)?;
+            tx.commit().map_err(db)
+        });
+        let entered = tokio::task::spawn_blocking(move || entered_rx.recv());
+        tokio::select! {
+            _ = &mut given_up => panic!("the write finished before it was released"),
+            r = entered => r.expect("join").expect("the write is in its transaction"),
+        }
+        drop(given_up);
+        go_tx.send(()).expect("release the write");
+        let probes = b
+            .write(|c| {
+                c.query_row("SELECT COUNT(*) FROM meta WHERE key = 'probe'", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map_err(db)
+            })
+            .await
+            .expect("the writer is free again");
+        assert_eq!(probes, 0, "the given-up write was rolled back");
+        let kept = b
+            .write(|c| {
+                c.execute("INSERT INTO meta(key, value) VALUES ('probe', '2')", [])
+                    .map_err(db)
+            })
+            .await
+            .expect("a write after it commits as usual");
+        assert_eq!(kept, 1);
+    }
+
     /// While a request holds the writer (a long push), checking a credential still answers at
     /// once: credential checks read on their own connections and never queue on the writer.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -320,15 +320,16 @@ pub async fn children_stay_in_their_village(b: Arc<dyn Backend>) {
     assert_read_model(b).await;
 }
 
-/// A push given up on (its request past its time limit) rolls back and leaves the writer to
-/// the next push at once: nothing of it is stored, and nothing waits for it to finish.
+/// A push given up on (its request past its time limit) leaves the writer to the next push
+/// and is stored all or nothing: rolled back, or whole when its commit was already on its way
+/// (on SQLite a commit after the cancellation is rolled back: see its own test).
 pub async fn a_push_past_its_time_limit_rolls_back_and_frees_the_writer(b: Arc<dyn Backend>) {
     let b = &*b;
     let (a, mut w) = actor(b, "slow", Role::VillageCadre, &[V1]).await;
     let (other, mut ow) = actor(b, "next", Role::VillageCadre, &[V1]).await;
     let mut r = replica();
     let mut big = Vec::new();
-    for i in 0..3_000u128 {
+    for i in 0..4_000u128 {
         big.extend(w.create(
             &mut r,
             &household(0x7000_0000 + i),
@@ -342,13 +343,13 @@ pub async fn a_push_past_its_time_limit_rolls_back_and_frees_the_writer(b: Arc<d
     }
     let before = b.high_water().await.unwrap();
     let given_up = tokio::time::timeout(
-        std::time::Duration::from_millis(20),
+        std::time::Duration::from_millis(5),
         b.push(a.clone(), PROTOCOL_VERSION, big.clone(), NOW),
     )
     .await;
     assert!(
         given_up.is_err(),
-        "a push of {} changes takes longer than 20 ms, so it is given up",
+        "a push of {} changes takes longer than 5 ms, so it is given up",
         big.len()
     );
     let small = ow.create(
@@ -363,20 +364,20 @@ pub async fn a_push_past_its_time_limit_rolls_back_and_frees_the_writer(b: Arc<d
         b.push(other.clone(), PROTOCOL_VERSION, small.clone(), NOW),
     )
     .await
-    .expect("the next push is not kept waiting by the abandoned one")
+    .expect("the next push is not kept waiting for good by the abandoned one")
     .expect("push");
     assert_eq!(next.accepted as usize, small.len());
-    assert_eq!(
-        b.high_water().await.unwrap(),
-        before + small.len() as u64,
-        "nothing of the abandoned push was stored"
+    let after = b.high_water().await.unwrap();
+    let acked = b.sync_state(a.clone()).await.unwrap().acknowledged_through;
+    let rolled_back = after == before + small.len() as u64 && acked == 0;
+    let whole = after == before + (small.len() + big.len()) as u64 && acked == big.len() as u64;
+    assert!(
+        rolled_back || whole,
+        "the abandoned push is stored all or nothing: {after} after {before}, acknowledged {acked}"
     );
-    assert_eq!(
-        b.sync_state(a.clone()).await.unwrap().acknowledged_through,
-        0
-    );
-    // The device sends it again, whole, and it is taken.
+    // The device sends it again, whole, and it is taken (or known).
     let again = push(b, &a, &big).await;
-    assert_eq!(again.accepted as usize, big.len());
+    assert_eq!((again.accepted + again.duplicates) as usize, big.len());
+    assert_eq!(again.acknowledged_through, big.len() as u64);
     assert_read_model(b).await;
 }
