@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use fangpin_sync::status::LedgerState;
 use fangpin_sync::wire::PushRequest;
-use fangpin_sync::{Change, DeviceId, LedgerStatus, Replica, RowKey, Schema, UserId, Writer};
+use fangpin_sync::{Change, DeviceId, LedgerStatus, Replica, RowKey, UserId, Writer};
 use uuid::Uuid;
 
 use crate::workload::{Target, Workload};
@@ -31,7 +31,7 @@ pub fn base_changes(w: &Workload) -> Vec<Vec<Change>> {
     w.households
         .iter()
         .map(|h| {
-            let mut rep = Replica::new(Schema::fangpin());
+            let mut rep = Replica::new(fangpin_catalogue::schema().clone());
             let mut out = Vec::new();
             let row = RowKey::new("household", h.id);
             let fields: Vec<_> = h.fields.iter().map(|(f, v)| (*f, v.json())).collect();
@@ -62,7 +62,7 @@ pub fn base_changes(w: &Workload) -> Vec<Vec<Change>> {
 pub fn device_logs(w: &Workload, base: &[Vec<Change>]) -> Vec<Vec<Change>> {
     (0..w.devices.len())
         .map(|d| {
-            let mut rep = Replica::new(Schema::fangpin());
+            let mut rep = Replica::new(fangpin_catalogue::schema().clone());
             for h in w.touched(d) {
                 for c in &base[h] {
                     rep.apply(c);
@@ -142,7 +142,7 @@ pub fn run(w: &Workload, overlap_pct: u32) -> Figures {
     let incoming: Vec<Change> = logs.iter().flatten().cloned().collect();
     let changes = incoming.len() as u64;
 
-    let mut server = Replica::new(Schema::fangpin());
+    let mut server = Replica::new(fangpin_catalogue::schema().clone());
     let t = Instant::now();
     for c in incoming_base {
         server.apply_owned(c);
