@@ -52,6 +52,33 @@ pub(crate) fn scope_sql(scope: &Scope, column: &str, first: usize) -> (String, V
     }
 }
 
+/// [`scope_sql`] for a table keyed by county first: each area also bounds the county (the
+/// first six digits of its code), so the query uses the county-first index and, distributed by
+/// county, goes only to the counties in scope.
+pub(crate) fn county_scope_sql(scope: &Scope, first: usize) -> (String, Vec<String>) {
+    let mut parts = Vec::new();
+    let mut args = Vec::new();
+    for p in scope.areas.iter().filter(|p| !p.is_empty()) {
+        let n = first + args.len();
+        let county: String = p.chars().take(6).collect();
+        parts.push(format!(
+            "(county >= ${n} AND county < ${} AND village >= ${} AND village < ${})",
+            n + 1,
+            n + 2,
+            n + 3
+        ));
+        args.push(county.clone());
+        args.push(format!("{county}:"));
+        args.push(p.clone());
+        args.push(format!("{p}:"));
+    }
+    if parts.is_empty() {
+        ("FALSE".into(), args)
+    } else {
+        (format!("({})", parts.join(" OR ")), args)
+    }
+}
+
 /// Parameters: the fixed ones, then the scope's.
 pub(crate) fn params<'a>(
     head: &'a [&'a (dyn ToSql + Sync)],
@@ -637,7 +664,7 @@ pub(crate) async fn progress(
     scope: &Scope,
     since: &str,
 ) -> Result<Vec<VillageProgress>, BackendError> {
-    let (sql, args) = scope_sql(scope, "village", 2);
+    let (sql, args) = county_scope_sql(scope, 2);
     let rows = c
         .query(
             &format!(

@@ -260,29 +260,23 @@ fn write(tx: &Connection, user: Uuid, plan: &Plan, now_ms: i64) -> Result<(), Ba
     Ok(())
 }
 
-fn is_stored(tx: &Connection, device: Uuid, seq: u64) -> Result<bool, BackendError> {
-    tx.prepare_cached(
-        "SELECT EXISTS(SELECT 1 FROM changes WHERE device = ?1 AND dseq = ?2) \
-         OR EXISTS(SELECT 1 FROM quarantine WHERE device = ?1 AND dseq = ?2)",
-    )
-    .map_err(db)?
-    .query_row(params![device, to_i64(seq)], |r| r.get(0))
-    .map_err(db)
-}
-
 fn advance_ack(tx: &Connection, device: Uuid) -> Result<u64, BackendError> {
     let before = acked(tx, device)?;
-    let mut failure = None;
-    let through = acknowledged_through(before, |seq| match is_stored(tx, device, seq) {
-        Ok(b) => b,
-        Err(e) => {
-            failure = Some(e);
-            false
-        }
-    });
-    if let Some(e) = failure {
-        return Err(e);
-    }
+    // The sequences stored after `before`, in order, in one query (a batch holds at most
+    // MAX_BATCH changes, so the run past `before` is bounded).
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT dseq FROM changes WHERE device = ?1 AND dseq > ?2 \
+             UNION SELECT dseq FROM quarantine WHERE device = ?1 AND dseq > ?2 ORDER BY 1 LIMIT 100000",
+        )
+        .map_err(db)?;
+    let stored = stmt
+        .query_map(params![device, to_i64(before)], |r| r.get::<_, i64>(0))
+        .map_err(db)?
+        .map(|r| r.map(|n| u64::try_from(n).unwrap_or(0)))
+        .collect::<Result<std::collections::HashSet<u64>, _>>()
+        .map_err(db)?;
+    let through = acknowledged_through(before, |seq| stored.contains(&seq));
     tx.prepare_cached("INSERT OR REPLACE INTO device_acks(device, through) VALUES (?1, ?2)")
         .map_err(db)?
         .execute(params![device, to_i64(through)])

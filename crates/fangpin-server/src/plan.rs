@@ -151,9 +151,9 @@ pub fn plan_push(p: &Pusher<'_>, changes: &[Change], loaded: Loaded) -> Result<P
             households.entry(&c.row).or_insert(h);
         }
     }
-    let mut states: HashMap<RowKey, (RowState, bool, Touched)> = rows
+    let mut states: HashMap<RowKey, PlanRow> = rows
         .into_iter()
-        .map(|(k, s)| (k, (s, false, Touched::default())))
+        .map(|(k, s)| (k, PlanRow::new(s, false)))
         .collect();
     let mut order: Vec<RowKey> = Vec::new();
     let mut plan = Plan::default();
@@ -173,21 +173,28 @@ pub fn plan_push(p: &Pusher<'_>, changes: &[Change], loaded: Loaded) -> Result<P
             plan.duplicates += 1;
             continue;
         }
+        // Judging a row's deletion asks whether the row shows an edit-against-delete
+        // conflict: the row's earlier changes in this batch are settled first.
+        if change.field == ALIVE {
+            if let Some(row) = states.get_mut(&change.row) {
+                row.settle();
+            }
+        }
         let village_of = |key: &RowKey| -> Option<String> {
             states
                 .get(key)
-                .map(|(s, _, _)| s.record.village.clone())
+                .map(|r| r.state.record.village.clone())
                 .or_else(|| created.get(key).cloned())
         };
         let named = named_household(change);
         let village = match states.get(&change.row) {
-            Some((s, _, _)) => Some(s.record.village.clone()),
+            Some(r) => Some(r.state.record.village.clone()),
             None if change.row.table == HOUSEHOLD => created.get(&change.row).cloned(),
             None => households.get(&change.row).and_then(village_of),
         };
         let household_village: Option<Option<String>> =
             named.map(|h| h.and_then(|h| village_of(&h)));
-        let row_state = states.get(&change.row).map(|(s, _, _)| s);
+        let row_state = states.get(&change.row).map(|r| &r.state);
         let lookup = |v: &VersionId| parents.get(v).cloned();
         let facts = Facts {
             row: row_state,
@@ -201,17 +208,12 @@ pub fn plan_push(p: &Pusher<'_>, changes: &[Change], loaded: Loaded) -> Result<P
                 plan.refused.push((change.clone(), refusal, county));
             }
             Ok(village) => {
-                let entry = states.entry(change.row.clone()).or_insert_with(|| {
-                    (
-                        RowState::new(change.row.clone(), village.clone()),
-                        true,
-                        Touched::default(),
-                    )
-                });
-                let t = entry.0.apply([change]);
-                entry.2.fields.extend(t.fields);
-                entry.2.conflicts |= t.conflicts;
-                entry.2.attachments |= t.attachments;
+                states
+                    .entry(change.row.clone())
+                    .or_insert_with(|| {
+                        PlanRow::new(RowState::new(change.row.clone(), village.clone()), true)
+                    })
+                    .merge(change);
                 if !order.contains(&change.row) {
                     order.push(change.row.clone());
                 }
@@ -221,7 +223,19 @@ pub fn plan_push(p: &Pusher<'_>, changes: &[Change], loaded: Loaded) -> Result<P
         }
     }
     for key in order {
-        if let Some((state, new, touched)) = states.remove(&key) {
+        if let Some(mut row) = states.remove(&key) {
+            row.settle();
+            let PlanRow {
+                state,
+                new,
+                mut touched,
+                before,
+                ..
+            } = row;
+            if let Some((conflicts, refs)) = before {
+                touched.conflicts = conflicts != state.conflicts;
+                touched.attachments = refs != state.attachments();
+            }
             if new || !touched.fields.is_empty() {
                 plan.rows.push(RowWrite {
                     state,
@@ -232,6 +246,47 @@ pub fn plan_push(p: &Pusher<'_>, changes: &[Change], loaded: Loaded) -> Result<P
         }
     }
     Ok(plan)
+}
+
+/// A row while a batch is planned: its changes are merged one by one and the row recomputed
+/// once, when something needs its values (see [`RowState::merge`]).
+struct PlanRow {
+    state: RowState,
+    new: bool,
+    touched: Touched,
+    /// The conflicts and attachments before the batch's first change to the row.
+    before: Option<(Vec<fangpin_sync::Conflict>, Vec<(String, String)>)>,
+    /// Changes merged since the last recompute.
+    dirty: bool,
+}
+
+impl PlanRow {
+    fn new(state: RowState, new: bool) -> Self {
+        Self {
+            state,
+            new,
+            touched: Touched::default(),
+            before: None,
+            dirty: false,
+        }
+    }
+
+    fn merge(&mut self, change: &Change) {
+        if self.before.is_none() {
+            self.before = Some((self.state.conflicts.clone(), self.state.attachments()));
+        }
+        if self.state.merge(change) {
+            self.touched.fields.insert(change.field.clone());
+            self.dirty = true;
+        }
+    }
+
+    fn settle(&mut self) {
+        if self.dirty {
+            self.state.recompute();
+            self.dirty = false;
+        }
+    }
 }
 
 /// The device's acknowledged sequence after a push: from what was acknowledged before, move

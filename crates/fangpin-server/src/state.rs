@@ -101,20 +101,8 @@ impl RowState {
     pub fn apply<'a>(&mut self, changes: impl IntoIterator<Item = &'a Change>) -> Touched {
         let mut touched = Touched::default();
         for c in changes {
-            debug_assert_eq!(c.row, self.record.key);
-            let rule = catalogue::schema().rule(&c.row.table, &c.field);
-            let reg = self
-                .registers
-                .entry(c.field.clone())
-                .or_insert_with(|| Register::new(rule));
-            if insert_causal(reg, Version::from_change(c)) {
+            if self.merge(c) {
                 touched.fields.insert(c.field.clone());
-            }
-            if c.field == ALIVE && c.op.value() == Value::Bool(false) {
-                let mut covered: BTreeSet<VersionId> =
-                    self.record.covered.iter().copied().collect();
-                covered.extend(c.covers.iter().copied());
-                self.record.covered = covered.into_iter().collect();
             }
         }
         if touched.fields.is_empty() {
@@ -128,8 +116,27 @@ impl RowState {
         touched
     }
 
+    /// Merges one accepted change into its field's register only; whether the register
+    /// changed. The row's values and conflicts are stale until [`RowState::recompute`]: a push
+    /// merges a row's changes one by one and recomputes the row once.
+    pub(crate) fn merge(&mut self, c: &Change) -> bool {
+        debug_assert_eq!(c.row, self.record.key);
+        let rule = catalogue::schema().rule(&c.row.table, &c.field);
+        let reg = self
+            .registers
+            .entry(c.field.clone())
+            .or_insert_with(|| Register::new(rule));
+        let changed = insert_causal(reg, Version::from_change(c));
+        if c.field == ALIVE && c.op.value() == Value::Bool(false) {
+            let mut covered: BTreeSet<VersionId> = self.record.covered.iter().copied().collect();
+            covered.extend(c.covers.iter().copied());
+            self.record.covered = covered.into_iter().collect();
+        }
+        changed
+    }
+
     /// Recomputes the values, aliveness, covered versions and conflicts from the registers.
-    fn recompute(&mut self) {
+    pub(crate) fn recompute(&mut self) {
         let mut data = serde_json::Map::new();
         let mut alive = false;
         let mut updated_ms = 0;
