@@ -248,6 +248,9 @@ pub fn plan_push(p: &Pusher<'_>, changes: &[Change], loaded: Loaded) -> Result<P
     Ok(plan)
 }
 
+/// A row's open conflicts and the attachments it names, before a batch changed it.
+type Before = (Vec<fangpin_sync::Conflict>, Vec<(String, String)>);
+
 /// A row while a batch is planned: its changes are merged one by one and the row recomputed
 /// once, when something needs its values (see [`RowState::merge`]).
 struct PlanRow {
@@ -255,7 +258,7 @@ struct PlanRow {
     new: bool,
     touched: Touched,
     /// The conflicts and attachments before the batch's first change to the row.
-    before: Option<(Vec<fangpin_sync::Conflict>, Vec<(String, String)>)>,
+    before: Option<Before>,
     /// Changes merged since the last recompute.
     dirty: bool,
 }
