@@ -201,6 +201,19 @@ async fn a_cadre_screens_a_household_offline_and_syncs() {
         item.status.as_ref().map(|s| s.state.as_str()),
         Some("found")
     );
+    // The moves offered come from the ledger's rules in the domain, with their labels.
+    let offered: Vec<(&str, &str)> = item
+        .moves
+        .iter()
+        .map(|m| (m.to.state.as_str(), m.label_zh.as_str()))
+        .collect();
+    assert_eq!(
+        offered,
+        [
+            ("in_progress", "开始整改"),
+            ("rectified", "即知即改（已整改）")
+        ]
+    );
     let moved = a
         .move_ledger_item(
             item.id,
@@ -211,7 +224,18 @@ async fn a_cadre_screens_a_household_offline_and_syncs() {
             None,
         )
         .expect("move");
-    assert_eq!(moved.status.map(|s| s.state), Some("rectified".into()));
+    assert_eq!(
+        moved.status.as_ref().map(|s| s.state.as_str()),
+        Some("rectified")
+    );
+    assert_eq!(
+        moved
+            .moves
+            .iter()
+            .map(|m| m.to.state.as_str())
+            .collect::<Vec<_>>(),
+        ["closed", "in_progress"]
+    );
     let wrong = a
         .move_ledger_item(
             item.id,

@@ -178,8 +178,16 @@ pub fn closing_fields(
     ])
 }
 
-/// The longest name of a checker, in characters.
-pub const MAX_CHECKER: usize = 50;
+/// The longest name of a checker, in characters (the catalogue's limit for `checked_by`).
+pub const MAX_CHECKER: usize = 64;
+
+/// Whether an item is past its deadline and not yet rectified (逾期): derived from the status,
+/// the deadline and today, never stored.
+pub fn is_overdue(status: Option<LedgerStatus>, deadline: NaiveDate, today: NaiveDate) -> bool {
+    let open =
+        status.is_none_or(|s| matches!(s.state, LedgerState::Found | LedgerState::InProgress));
+    open && deadline < today
+}
 
 #[cfg(test)]
 mod tests {
@@ -252,7 +260,7 @@ mod tests {
             (e.field.as_str(), e.code),
             ("checked_by", ErrorCode::Required)
         );
-        let e = closing_fields(s(1, Closed), Some(&"验".repeat(51)), day).unwrap_err();
+        let e = closing_fields(s(1, Closed), Some(&"验".repeat(65)), day).unwrap_err();
         assert_eq!(e.code, ErrorCode::WrongLength);
         assert_eq!(
             closing_fields(s(2, Closed), Some(" 李主任 "), day),
@@ -260,6 +268,21 @@ mod tests {
                 ("checked_by", "李主任".to_owned()),
                 ("closed_on", "2026-12-02".to_owned())
             ])
+        );
+    }
+
+    #[test]
+    fn overdue_is_past_the_deadline_and_not_yet_rectified() {
+        let deadline = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let after = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        assert!(is_overdue(Some(s(1, Found)), deadline, after));
+        assert!(is_overdue(Some(s(2, InProgress)), deadline, after));
+        assert!(is_overdue(None, deadline, after));
+        assert!(!is_overdue(Some(s(1, Rectified)), deadline, after));
+        assert!(!is_overdue(Some(s(1, Closed)), deadline, after));
+        assert!(
+            !is_overdue(Some(s(1, Found)), deadline, deadline),
+            "due today is not late"
         );
     }
 

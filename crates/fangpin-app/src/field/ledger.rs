@@ -2,12 +2,15 @@
 //! lifecycle, evidence, and the item as the screens show it.
 
 use chrono::NaiveDate;
+use fangpin_domain::ledger;
 use fangpin_store::RowView;
 use fangpin_sync::{LedgerState, LedgerStatus, RowKey};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{now_ms, str_of, today, AppError, FieldApp, LedgerItemView, NewLedgerItem, StatusView};
+use super::{
+    now_ms, str_of, today, AppError, FieldApp, LedgerItemView, MoveView, NewLedgerItem, StatusView,
+};
 use crate::rows::{HOUSEHOLD, LEDGER_ITEM};
 
 impl FieldApp {
@@ -123,30 +126,23 @@ impl FieldApp {
                 "未知的台账状态。",
             )
         })?;
-        let checker = checked_by
-            .as_deref()
-            .map(str::trim)
-            .unwrap_or_default()
-            .to_owned();
-        if state == LedgerState::Closed && checker.is_empty() {
-            let mut e = AppError::new(
-                "required",
-                "checked_by: required to close an item",
-                "销号须填写验收人。",
+        let status = LedgerStatus::new(to.round, state);
+        let more = ledger::closing_fields(status, checked_by.as_deref(), today()).map_err(|e| {
+            let mut a = AppError::new(
+                e.code.as_str(),
+                e.to_string(),
+                format!("{}。", e.message_zh),
             );
-            e.field = Some("checked_by".into());
-            return Err(e);
-        }
+            a.field = Some(e.field.clone());
+            a
+        })?;
         let key = RowKey::new(LEDGER_ITEM, id);
-        let today = today().to_string();
         let store = self.store_mut()?;
         store.edit(now_ms(), |e| {
-            e.transition(&key, "status", LedgerStatus::new(to.round, state))?;
-            if state == LedgerState::Closed {
-                e.save(
-                    &key,
-                    &[("checked_by", json!(checker)), ("closed_on", json!(today))],
-                )?;
+            e.transition(&key, "status", status)?;
+            if !more.is_empty() {
+                let fields: Vec<(&str, Value)> = more.iter().map(|(f, v)| (*f, json!(v))).collect();
+                e.save(&key, &fields)?;
             }
             Ok(())
         })?;
@@ -226,11 +222,28 @@ pub(super) fn ledger_view(r: &RowView, head: &str) -> LedgerItemView {
         })
     });
     let deadline = str_of(d, "deadline");
-    let open = status
-        .as_ref()
-        .is_none_or(|s| s.state == "found" || s.state == "in_progress");
-    let overdue =
-        open && NaiveDate::parse_from_str(&deadline, "%Y-%m-%d").is_ok_and(|dl| dl < today());
+    let current: Option<LedgerStatus> = d
+        .get("status")
+        .and_then(|v| serde_json::from_value(v.clone()).ok());
+    let overdue = NaiveDate::parse_from_str(&deadline, "%Y-%m-%d")
+        .is_ok_and(|dl| ledger::is_overdue(current, dl, today()));
+    let moves = if current.is_some() {
+        LedgerStatus::moves(current)
+            .into_iter()
+            .map(|m| MoveView {
+                to: StatusView {
+                    round: m.to.round,
+                    state: serde_json::to_value(m.to.state)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                },
+                label_zh: m.label_zh.to_owned(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     LedgerItemView {
         id: r.key.id,
         household_id: r.household_id,
@@ -252,5 +265,6 @@ pub(super) fn ledger_view(r: &RowView, head: &str) -> LedgerItemView {
             .get("checked_by")
             .and_then(Value::as_str)
             .map(str::to_owned),
+        moves,
     }
 }

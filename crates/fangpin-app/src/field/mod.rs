@@ -35,8 +35,8 @@ pub use sync::SyncJob;
 pub use views::{
     AppStatus, AssessOutcome, AttachmentView, BaseValue, ChangedField, ConflictView, FormDraft,
     FormRowIds, HeadView, HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo,
-    LedgerItemView, NewLedgerItem, RebasedForm, RefusalView, SaveOutcome, StatusView, SyncOutcome,
-    Tasks, UserInfo, VisitInput, VisitView,
+    LedgerItemView, MoveView, NewLedgerItem, RebasedForm, RefusalView, SaveOutcome, StatusView,
+    SyncOutcome, Tasks, UserInfo, VisitInput, VisitView,
 };
 
 use session::Config;

@@ -129,6 +129,17 @@ pub struct LedgerItemView {
     pub closed_on: Option<String>,
     /// Who checked the rectification and closed it (验收人).
     pub checked_by: Option<String>,
+    /// The moves the ledger's rules allow from the item's status, as the screen offers them.
+    pub moves: Vec<MoveView>,
+}
+
+/// A move of a ledger item the screen offers: where it goes and what its button says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MoveView {
+    /// The status moved to.
+    pub to: StatusView,
+    /// The button's label.
+    pub label_zh: String,
 }
 
 /// A new problem for the ledger.

@@ -52,6 +52,7 @@ export type { MedicalThreshold } from './MedicalThreshold';
 export type { Member } from './Member';
 export type { MemberFigure } from './MemberFigure';
 export type { MonitoringType } from './MonitoringType';
+export type { MoveView } from './MoveView';
 export type { NewLedgerItem } from './NewLedgerItem';
 export type { PensionInsurance } from './PensionInsurance';
 export type { RatioBase } from './RatioBase';
