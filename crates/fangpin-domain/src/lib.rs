@@ -26,6 +26,7 @@ mod nullable;
 pub mod policy;
 pub mod record;
 pub mod risk;
+pub mod role;
 
 pub use area::{AreaCode, AreaCodeError, AreaLevel, VersionedArea, VillageGroup};
 pub use assessment::{assess, assess_valid, AssessError, Assessment, Figures, Finding, RuleId};

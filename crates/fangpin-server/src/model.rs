@@ -4,67 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// What a user is, which decides what they may see and do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// 村干部: the villages they serve.
-    VillageCadre,
-    /// 帮扶责任人: the villages of the households they help.
-    Helper,
-    /// 办事处 staff: a set of villages.
-    Office,
-    /// 镇扶贫办 supervisor: the township; resolves conflicts.
-    TownshipSupervisor,
-    /// 县 administrator: the county; resolves conflicts.
-    CountyAdmin,
-    /// System administrator: accounts and devices, no household data.
-    SystemAdmin,
-}
-
-impl Role {
-    /// Every role, for tests and menus.
-    pub const ALL: [Role; 6] = [
-        Role::VillageCadre,
-        Role::Helper,
-        Role::Office,
-        Role::TownshipSupervisor,
-        Role::CountyAdmin,
-        Role::SystemAdmin,
-    ];
-
-    /// Whether the role works with household data (sync, attachments).
-    pub fn syncs(self) -> bool {
-        self != Role::SystemAdmin
-    }
-
-    /// Whether the role sees and resolves conflicts and reads the audit trail.
-    pub fn supervises(self) -> bool {
-        matches!(self, Role::TownshipSupervisor | Role::CountyAdmin)
-    }
-
-    /// Whether the role manages accounts and devices.
-    pub fn administers(self) -> bool {
-        self == Role::SystemAdmin
-    }
-
-    /// The stable name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::VillageCadre => "village_cadre",
-            Role::Helper => "helper",
-            Role::Office => "office",
-            Role::TownshipSupervisor => "township_supervisor",
-            Role::CountyAdmin => "county_admin",
-            Role::SystemAdmin => "system_admin",
-        }
-    }
-
-    /// Parses the stable name.
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
+pub use fangpin_domain::role::Role;
 
 /// The areas a user may see and write: statistical area code prefixes (a 12-digit village code,
 /// a 9-digit township prefix, a 6-digit county prefix). Every query is keyed by area code.

@@ -287,9 +287,9 @@ impl FieldApp {
     }
 }
 
-/// Whether a role resolves conflicts (township and county supervisors).
+/// Whether a role, by its stable name, resolves conflicts (the domain's rule).
 fn supervises(role: &str) -> bool {
-    matches!(role, "township_supervisor" | "county_admin")
+    fangpin_domain::role::Role::parse(role).is_some_and(fangpin_domain::role::Role::supervises)
 }
 
 #[cfg(test)]
