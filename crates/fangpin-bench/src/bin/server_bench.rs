@@ -12,6 +12,8 @@
 //!   stored (SQLite); the cost must not grow with the store.
 //! - `download`: the initial download of one village to an empty device over loopback.
 //! - `load`: 500 devices syncing at once over loopback.
+//! - `history`: a one-change push to a household after 0, 5,000 and 40,000 changes to another
+//!   of its fields, on SQLite and on PostgreSQL; the cost must not grow with the history.
 //!
 //! See docs/benchmarks.md for the figures and the commands.
 #![allow(clippy::print_stdout)]
@@ -20,6 +22,8 @@
 mod common;
 #[path = "server_bench/download.rs"]
 mod download;
+#[path = "server_bench/history.rs"]
+mod history;
 #[path = "server_bench/ingest.rs"]
 mod ingest;
 #[path = "server_bench/load.rs"]
@@ -31,12 +35,14 @@ mod pull;
 
 use anyhow::{bail, Context, Result};
 
-const USAGE: &str = "fangpin-server-bench [ingest|progress|pull|download|load|all] [options]
+const USAGE: &str =
+    "fangpin-server-bench [ingest|progress|pull|download|load|history|all] [options]
   ingest    --changes 1000000 --devices 50 --batch 1000 --townships 10 [--no-postgres]
   progress  --households 300000 --runs 11 [--no-postgres]
   pull      --small 100000 --big 10000000 --runs 30
   download
-  load      --load-devices 500";
+  load      --load-devices 500
+  history   --pushes 101 [--no-postgres]";
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
@@ -68,18 +74,24 @@ async fn main() -> Result<()> {
     let pull_sizes = [num("--small", 100_000)?, num("--big", 10_000_000)?];
     let pull_runs = num("--runs", 30)?.max(1) as usize;
     let load_devices = num("--load-devices", 500)? as usize;
+    let history = history::Options {
+        runs: num("--pushes", 101)?.max(1) as usize,
+        postgres,
+    };
     match what {
         "ingest" => ingest::run(&ingest).await,
         "progress" => progress::run(&progress).await,
         "pull" => pull::run(&pull_sizes, pull_runs).await,
         "download" => download::run().await,
         "load" => load::run(load_devices).await,
+        "history" => history::run(&history).await,
         "all" => {
             ingest::run(&ingest).await?;
             progress::run(&progress).await?;
             pull::run(&pull_sizes, 30).await?;
             download::run().await?;
-            load::run(load_devices).await
+            load::run(load_devices).await?;
+            history::run(&history).await
         }
         "help" | "--help" | "-h" => {
             println!("{USAGE}");

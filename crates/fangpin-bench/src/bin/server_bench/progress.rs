@@ -307,7 +307,8 @@ pub async fn run(o: &Options) -> Result<()> {
                  COUNT(*) FILTER (WHERE household_type = 'formerly_poor'), \
                  COUNT(*) FILTER (WHERE household_type = 'monitored'), \
                  COUNT(*) FILTER (WHERE household_type = 'ordinary') \
-                 FROM rm_household WHERE alive AND ((village >= '530325' AND village < '530325:')) GROUP BY village ORDER BY village",
+                 FROM rm_household WHERE alive AND ((county >= '530325' AND county < '530325:' \
+                 AND village >= '530325' AND village < '530325:')) GROUP BY village ORDER BY village",
                 &[],
             )
             .await?;
