@@ -9,7 +9,7 @@ use std::process::Command;
 
 use fangpin_client::{Client, SyncError};
 use fangpin_scenarios::db::{Backend, ServiceDb};
-use fangpin_scenarios::device::{now_ms, Device};
+use fangpin_scenarios::device::{now_ms, subdir, Device};
 use fangpin_scenarios::http::Http;
 use fangpin_scenarios::on_both_backends;
 use fangpin_scenarios::server::{add_user, fangpin, fangpin_bin, free_port, Server};
@@ -386,11 +386,7 @@ async fn accounts_are_disabled_reset_and_renewed_over_the_api_and_the_command_li
     );
 
     // The command line does the same.
-    let sub = |name: &str| {
-        let d = dir.path().join(name);
-        std::fs::create_dir_all(&d).expect("dir");
-        d
-    };
+    let sub = |name: &str| subdir(dir.path(), name);
     let mut other = Device::enrol(&h.base, "helper", &sub("helper")).await;
     fangpin(&["user", "disable", "--db", &db, "helper"]);
     let e = other
@@ -520,11 +516,7 @@ async fn another_devices_upload_of_the_same_hash_neither_blocks_nor_fakes_a_devi
     add_user(&db, "squatter", "village_cadre", V1);
     let server = Server::start(&db, &[]);
     let h = Http::new(&server.url());
-    let sub = |name: &str| {
-        let d = dir.path().join(name);
-        std::fs::create_dir_all(&d).expect("dir");
-        d
-    };
+    let sub = |name: &str| subdir(dir.path(), name);
     let mut a = Device::enrol(&h.base, "cadre", &sub("a")).await;
     let mut b = Device::enrol(&h.base, "squatter", &sub("b")).await;
     let photo: Vec<u8> = (0..10_000u32).map(|i| (i * 13 % 251) as u8).collect();
@@ -611,8 +603,7 @@ async fn a_device_restored_from_an_older_copy_is_told_its_numbers_collide_and_lo
     d.sync().await;
     // The tablet's data is replaced by a copy from before it made those changes, and the cadre
     // edits offline before syncing: the new change takes a number the service already holds.
-    let copy_dir = dir.path().join("copy");
-    std::fs::create_dir_all(&copy_dir).expect("dir");
+    let copy_dir = subdir(dir.path(), "copy");
     d.store = fangpin_store::Store::init(
         &copy_dir.join("restored.db"),
         "123456",
@@ -637,17 +628,10 @@ async fn a_device_restored_from_an_older_copy_is_told_its_numbers_collide_and_lo
         9,
         "nothing the cadre entered is lost"
     );
-    let f = dir.path().join("f");
-    std::fs::create_dir_all(&f).expect("dir");
-    let mut fresh = Device::enrol(&server.url(), "cadre", &f).await;
+    let mut fresh = Device::enrol(&server.url(), "cadre", &subdir(dir.path(), "f")).await;
     fresh.sync().await;
     assert_eq!(
-        fresh
-            .store
-            .replica()
-            .expect("replica")
-            .alive_rows("household")
-            .len(),
+        fresh.household_count(),
         2,
         "and the service kept its own content"
     );

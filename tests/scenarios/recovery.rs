@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use fangpin_client::Phase;
 use fangpin_scenarios::db::{Backend, ServiceDb};
-use fangpin_scenarios::device::{now_ms, Device};
+use fangpin_scenarios::device::{now_ms, subdir, Device};
 use fangpin_scenarios::on_both_backends;
 use fangpin_scenarios::proxy::{self, Faults};
 use fangpin_scenarios::server::{add_user, fangpin, Server};
@@ -20,12 +20,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const V1: &str = "530325101201";
 const V2: &str = "530325101202";
 
-fn dir_for(root: &std::path::Path, name: &str) -> std::path::PathBuf {
-    let d = root.join(name);
-    std::fs::create_dir_all(&d).expect("dir");
-    d
-}
-
 on_both_backends!(a_service_restored_from_a_backup_gets_back_what_it_lost_and_devices_converge);
 async fn a_service_restored_from_a_backup_gets_back_what_it_lost_and_devices_converge(
     backend: Backend,
@@ -36,8 +30,8 @@ async fn a_service_restored_from_a_backup_gets_back_what_it_lost_and_devices_con
     add_user(&db.url, "other", "village_cadre", V1);
     let mut server = Server::start(&db.url, &[]);
     let base = server.url();
-    let mut a = Device::enrol(&base, "cadre", &dir_for(dir.path(), "a")).await;
-    let mut b = Device::enrol(&base, "other", &dir_for(dir.path(), "b")).await;
+    let mut a = Device::enrol(&base, "cadre", &subdir(dir.path(), "a")).await;
+    let mut b = Device::enrol(&base, "other", &subdir(dir.path(), "b")).await;
     a.client.batch = 40;
     b.client.batch = 40;
     let early = a.households(V1, 30, "before");
@@ -83,7 +77,7 @@ async fn a_service_restored_from_a_backup_gets_back_what_it_lost_and_devices_con
     );
     assert_eq!(a.state_hash(), before_loss, "nothing lost on the device");
     assert_eq!(b.state_hash(), before_loss, "and the other converged");
-    let mut fresh = Device::enrol(&base, "other", &dir_for(dir.path(), "fresh")).await;
+    let mut fresh = Device::enrol(&base, "other", &subdir(dir.path(), "fresh")).await;
     fresh.client.batch = 25;
     fresh.sync().await;
     assert_eq!(
@@ -91,15 +85,7 @@ async fn a_service_restored_from_a_backup_gets_back_what_it_lost_and_devices_con
         before_loss,
         "the service holds everything again"
     );
-    assert_eq!(
-        fresh
-            .store
-            .replica()
-            .expect("replica")
-            .alive_rows("household")
-            .len(),
-        60
-    );
+    assert_eq!(fresh.household_count(), 60);
     db.assert_read_model_rebuilds("after the restore");
 }
 
@@ -154,8 +140,8 @@ async fn a_scope_changed_during_a_pull_whose_answer_is_lost_reaches_the_device_w
     add_user(&db.url, "v1", "village_cadre", V1);
     add_user(&db.url, "v2", "village_cadre", V2);
     let server = Server::start(&db.url, &[]);
-    let mut w1 = Device::enrol(&server.url(), "v1", &dir_for(dir.path(), "w1")).await;
-    let mut w2 = Device::enrol(&server.url(), "v2", &dir_for(dir.path(), "w2")).await;
+    let mut w1 = Device::enrol(&server.url(), "v1", &subdir(dir.path(), "w1")).await;
+    let mut w2 = Device::enrol(&server.url(), "v2", &subdir(dir.path(), "w2")).await;
     w1.households(V1, 30, "v1");
     w1.sync().await;
     w2.households(V2, 30, "v2");
@@ -163,7 +149,7 @@ async fn a_scope_changed_during_a_pull_whose_answer_is_lost_reaches_the_device_w
 
     let faults = Arc::new(Faults::default());
     let via = proxy::start(format!("127.0.0.1:{}", server.port()), faults.clone()).await;
-    let mut d = Device::enrol(&via, "cadre", &dir_for(dir.path(), "d")).await;
+    let mut d = Device::enrol(&via, "cadre", &subdir(dir.path(), "d")).await;
     d.client.batch = 20;
     // Widened in the middle of the first pull, the answer carrying it cut.
     sync_changing_scope(&mut d, &db.url, "cadre", &format!("{V1},{V2}"), &faults).await;
@@ -223,7 +209,7 @@ async fn sigterm_with_a_push_in_flight_finishes_the_push_and_stops_cleanly(backe
     add_user(&db.url, "cadre", "village_cadre", V1);
     add_user(&db.url, "other", "village_cadre", V1);
     let mut server = Server::start(&db.url, &[]);
-    let mut d = Device::enrol(&server.url(), "cadre", &dir_for(dir.path(), "d")).await;
+    let mut d = Device::enrol(&server.url(), "cadre", &subdir(dir.path(), "d")).await;
     d.households(V1, 50, "in-flight");
     let changes = d.store.pending_changes(10_000).expect("pending");
     let body =
@@ -273,7 +259,7 @@ async fn sigterm_with_a_push_in_flight_finishes_the_push_and_stops_cleanly(backe
     assert!(server.wait(), "the service stops cleanly after the push");
 
     server.restart();
-    let mut other = Device::enrol(&server.url(), "other", &dir_for(dir.path(), "o")).await;
+    let mut other = Device::enrol(&server.url(), "other", &subdir(dir.path(), "o")).await;
     other.sync().await;
     d.sync().await;
     assert_eq!(
@@ -292,7 +278,7 @@ async fn a_damaged_read_model_is_found_by_fangpin_rebuild_and_repaired_with_repl
     let db = ServiceDb::new(backend, dir.path());
     add_user(&db.url, "cadre", "village_cadre", V1);
     let mut server = Server::start(&db.url, &[]);
-    let mut d = Device::enrol(&server.url(), "cadre", &dir_for(dir.path(), "d")).await;
+    let mut d = Device::enrol(&server.url(), "cadre", &subdir(dir.path(), "d")).await;
     d.households(V1, 5, "rm");
     d.sync().await;
     assert!(server.terminate());
@@ -314,7 +300,7 @@ async fn a_damaged_read_model_is_found_by_fangpin_rebuild_and_repaired_with_repl
 
     // And the repaired read model answers as before.
     server.restart();
-    let mut fresh = Device::enrol(&server.url(), "cadre", &dir_for(dir.path(), "f")).await;
+    let mut fresh = Device::enrol(&server.url(), "cadre", &subdir(dir.path(), "f")).await;
     fresh.sync().await;
     assert_eq!(fresh.state_hash(), d.state_hash());
 }

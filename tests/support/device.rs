@@ -31,6 +31,13 @@ const FIELDS: [&str; 7] = [
     "phone",
 ];
 
+/// A folder `name` inside `root`, made if missing: one per device of a scenario.
+pub fn subdir(root: &Path, name: &str) -> std::path::PathBuf {
+    let d = root.join(name);
+    std::fs::create_dir_all(&d).expect("a device's folder");
+    d
+}
+
 /// Milliseconds since the epoch.
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
@@ -112,6 +119,15 @@ impl Device {
     /// The device id the service issued at enrolment.
     pub fn client_device(&self) -> Uuid {
         self.device_id
+    }
+
+    /// How many households the device holds (alive ones).
+    pub fn household_count(&self) -> usize {
+        self.store
+            .replica()
+            .expect("replica")
+            .alive_rows("household")
+            .len()
     }
 
     /// The state hash of everything on the device.

@@ -819,3 +819,49 @@ async fn transport_and_revocation_never_lose_unpushed_changes() {
             == 1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_from_a_service_that_did_not_prove_who_it_is_wipes_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let base = service(dir.path()).await;
+    let mut a = app(dir.path(), "a");
+    a.enrol(&base, "cadre", "password-123", "246810")
+        .await
+        .expect("enrol");
+    let form: Value = serde_json::from_str(EXAMPLE).expect("example");
+    a.save_form(None, &form, None).expect("save");
+    a.sync(&mut |_| {}).await.expect("sync");
+    assert_eq!(a.status().pending_changes, 0, "nothing unsent to protect");
+    let revoked = || {
+        Err(fangpin_client::SyncError::Credential {
+            code: "device_revoked".into(),
+            message: "this device was revoked".into(),
+            wipe: true,
+        })
+    };
+    // A device enrolled before plain http:// was refused still has such an address: whoever
+    // answers there proves nothing, so its "wipe" is ignored.
+    let path = dir.path().join("a").join("config.json");
+    let mut config: Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("config")).expect("json");
+    config["server_url"] = serde_json::json!("http://192.0.2.10:8080");
+    std::fs::write(&path, serde_json::to_vec(&config).expect("json")).expect("write");
+    drop(a);
+    let mut a = app(dir.path(), "a");
+    a.unlock("246810").expect("unlock");
+    let e = a.finish_sync(revoked()).unwrap_err();
+    assert_eq!(e.code, "untrusted_revocation");
+    assert!(a.status().enrolled);
+    assert_eq!(
+        a.households(&HouseholdQuery::default())
+            .expect("still there")
+            .len(),
+        1
+    );
+    // From the service on this device (or over TLS) the same revocation is trusted, and with
+    // nothing unsent the device's data is wiped.
+    a.set_server_url(&base).expect("address");
+    let e = a.finish_sync(revoked()).unwrap_err();
+    assert_eq!(e.code, "device_revoked");
+    assert!(!a.status().enrolled, "wiped");
+}

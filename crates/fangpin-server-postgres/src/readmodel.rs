@@ -16,18 +16,18 @@ use uuid::Uuid;
 
 use crate::{json, parse, pg, to_i64};
 
-/// The columns every `rm_` table has before the catalogue's search columns.
-const ROW_COLS: [&str; 9] = [
-    "county",
-    "id",
-    "village",
-    "household_id",
-    "alive",
-    "conflicts",
-    "updated_ms",
-    "covered",
-    "data",
-];
+/// The columns every `rm_` table has before the catalogue's search columns: the county, then
+/// the ones both backends share.
+const ROW_COLS: [&str; 9] = {
+    let shared = fangpin_server::state::ROW_COLUMNS;
+    let mut all = ["county"; 9];
+    let mut i = 0;
+    while i < shared.len() {
+        all[i + 1] = shared[i];
+        i += 1;
+    }
+    all
+};
 
 fn search_cols(table: &str) -> Vec<&'static catalogue::Column> {
     catalogue::table(table)

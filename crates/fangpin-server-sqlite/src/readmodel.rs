@@ -17,17 +17,7 @@ use uuid::Uuid;
 
 use crate::{db, json, parse, to_i64};
 
-/// The columns every `rm_` table has before the catalogue's search columns.
-const ROW_COLS: [&str; 8] = [
-    "id",
-    "village",
-    "household_id",
-    "alive",
-    "conflicts",
-    "updated_ms",
-    "covered",
-    "data",
-];
+use fangpin_server::state::ROW_COLUMNS as ROW_COLS;
 
 /// The statements of one table's projection, built once.
 struct TableSql {

@@ -18,6 +18,33 @@ use fangpin_sync::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// The columns every `rm_<table>` read-model table has before the catalogue's search columns
+/// (PostgreSQL puts `county` first): one list for both backends, their tests and the benchmark.
+pub const ROW_COLUMNS: [&str; 8] = [
+    "id",
+    "village",
+    "household_id",
+    "alive",
+    "conflicts",
+    "updated_ms",
+    "covered",
+    "data",
+];
+
+/// The columns of a table's read model: `county` when keys begin with it, [`ROW_COLUMNS`],
+/// then the catalogue's search columns.
+pub fn read_model_columns(table: &str, county_first: bool) -> Vec<&'static str> {
+    let mut cols = Vec::new();
+    if county_first {
+        cols.push("county");
+    }
+    cols.extend(ROW_COLUMNS);
+    if let Some(t) = catalogue::table(table) {
+        cols.extend(t.columns().map(|(_, c)| c.name));
+    }
+    cols
+}
+
 /// The county of a village: the first six digits of its code, which every key of the
 /// service's household data begins with (docs/scale.md).
 pub fn county_of(village: &str) -> &str {

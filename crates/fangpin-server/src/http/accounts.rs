@@ -161,18 +161,7 @@ pub async fn new_user(s: &AppState, req: NewUser) -> Result<User, ApiError> {
     }
     check_password(&req.password)?;
     check_scope(&req.scope)?;
-    let hash = s
-        .hashing
-        .hash(req.password)
-        .await
-        .and_then(Result::ok)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "hashing failed",
-            )
-        })?;
+    let hash = hash_of(s, req.password).await?;
     let user = User {
         id: Uuid::now_v7(),
         username: req.username,
@@ -222,9 +211,15 @@ pub async fn update_user(s: &AppState, id: Uuid, req: UserUpdate) -> Result<User
 /// Sets an account's password; used by the API and the command line.
 pub async fn set_password(s: &AppState, id: Uuid, password: &str) -> Result<(), ApiError> {
     check_password(password)?;
-    let hash = s
-        .hashing
-        .hash(password.to_owned())
+    let hash = hash_of(s, password.to_owned()).await?;
+    s.backend.set_password(id, hash).await?;
+    Ok(())
+}
+
+/// A password's hash, made on the bounded hashing pool.
+async fn hash_of(s: &AppState, password: String) -> Result<String, ApiError> {
+    s.hashing
+        .hash(password)
         .await
         .and_then(Result::ok)
         .ok_or_else(|| {
@@ -233,9 +228,7 @@ pub async fn set_password(s: &AppState, id: Uuid, password: &str) -> Result<(), 
                 "internal",
                 "hashing failed",
             )
-        })?;
-    s.backend.set_password(id, hash).await?;
-    Ok(())
+        })
 }
 
 /// Every device.

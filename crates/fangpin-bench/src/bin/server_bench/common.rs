@@ -253,24 +253,7 @@ pub fn plain_batches(
 
 /// The columns of a read-model table: the row-level ones, then the catalogue's search columns.
 pub fn rm_columns(table: &str, county_first: bool) -> Vec<&'static str> {
-    let mut cols = Vec::new();
-    if county_first {
-        cols.push("county");
-    }
-    cols.extend([
-        "id",
-        "village",
-        "household_id",
-        "alive",
-        "conflicts",
-        "updated_ms",
-        "covered",
-        "data",
-    ]);
-    if let Some(t) = catalogue::table(table) {
-        cols.extend(t.columns().map(|(_, c)| c.name));
-    }
-    cols
+    fangpin_server::state::read_model_columns(table, county_first)
 }
 
 /// CPU seconds this process has used (user and system), from /proc; 0 where unavailable.
