@@ -105,6 +105,11 @@ pub fn typescript() -> String {
         }
         s.push_str("];\n");
     }
+    s.push_str("\n/** The Chinese name of each account role (fangpin_domain::role). */\nexport const roleNames: Record<string, string> = {\n");
+    for r in fangpin_domain::role::Role::ALL {
+        let _ = writeln!(s, "  {}: {},", r.as_str(), ts_string(r.label_zh()));
+    }
+    s.push_str("};\n");
     s.push_str("\n/** The Chinese name of every synced table. */\nexport const tableLabels: Record<string, string> = {\n");
     for t in TABLES {
         let _ = writeln!(s, "  {}: {},", t.name, ts_string(t.label_zh));

@@ -72,7 +72,7 @@ impl Role {
             Role::VillageCadre => "村干部",
             Role::Helper => "帮扶责任人",
             Role::Office => "办事处",
-            Role::TownshipSupervisor => "镇审核人员",
+            Role::TownshipSupervisor => "镇扶贫办",
             Role::CountyAdmin => "县级管理员",
             Role::SystemAdmin => "系统管理员",
         }

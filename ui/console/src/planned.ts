@@ -64,13 +64,3 @@ export const VIEWS: PlannedView[] = [
     icon: User,
   },
 ];
-
-/** The Chinese name of each role (docs/glossary.md). */
-export const ROLE_NAMES: Record<string, string> = {
-  village_cadre: '村干部',
-  helper: '帮扶责任人',
-  office: '办事处',
-  township_supervisor: '镇扶贫办',
-  county_admin: '县级管理员',
-  system_admin: '系统管理员',
-};

@@ -225,6 +225,16 @@ export const incomePeriods: Option[] = [
   { value: 'previous', text: '上年度' },
 ];
 
+/** The Chinese name of each account role (fangpin_domain::role). */
+export const roleNames: Record<string, string> = {
+  village_cadre: '村干部',
+  helper: '帮扶责任人',
+  office: '办事处',
+  township_supervisor: '镇扶贫办',
+  county_admin: '县级管理员',
+  system_admin: '系统管理员',
+};
+
 /** The Chinese name of every synced table. */
 export const tableLabels: Record<string, string> = {
   household: '农户',

@@ -50,16 +50,6 @@ export const ruleNames: Record<string, string> = {
   serious_illness: '大病患者',
 };
 
-/** The Chinese name of each account role (docs/glossary.md). */
-export const roleNames: Record<string, string> = {
-  village_cadre: '村干部',
-  helper: '帮扶责任人',
-  office: '办事处',
-  township_supervisor: '镇扶贫办',
-  county_admin: '县级管理员',
-  system_admin: '系统管理员',
-};
-
 const all: Record<string, Option[]> = {
   householdTypes,
   monitoringTypes,
