@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use fangpin_scenarios::db::{Backend, ServiceDb};
 use fangpin_scenarios::device::{now_ms, Device};
+use fangpin_scenarios::http::Http;
 use fangpin_scenarios::on_both_backends;
 use fangpin_scenarios::proxy::{self, Faults};
 use fangpin_scenarios::server::{add_user, Server};
@@ -231,15 +232,9 @@ async fn an_attachment_upload_cut_mid_way_resumes_from_what_the_service_holds(ba
         .json()
         .await
         .expect("json");
-    let got = reqwest::Client::new()
-        .get(format!("{}/api/v1/attachments/{sha}", server.url()))
-        .bearer_auth(login["credential"].as_str().expect("credential"))
-        .send()
-        .await
-        .expect("download")
-        .bytes()
-        .await
-        .expect("bytes");
-    assert_eq!(got.as_ref(), photo.as_slice());
+    let got = Http::new(&server.url())
+        .download(&sha, login["credential"].as_str().expect("credential"))
+        .await;
+    assert_eq!(got, photo);
     sdb.assert_read_model_rebuilds("after the upload");
 }

@@ -575,19 +575,9 @@ async fn another_devices_upload_of_the_same_hash_neither_blocks_nor_fakes_a_devi
         "no loop against the other device's upload: {report:?}"
     );
     assert!(a.store.attachments_to_upload().expect("pending").is_empty());
-    let got = h
-        .client()
-        .get(format!("{}/api/v1/attachments/{sha}", h.base))
-        .bearer_auth(a.credential())
-        .send()
-        .await
-        .expect("download")
-        .bytes()
-        .await
-        .expect("bytes");
     assert_eq!(
-        got.as_ref(),
-        photo.as_slice(),
+        h.download(&sha, a.credential()).await,
+        photo,
         "the service holds the cadre's bytes, not the squatter's"
     );
 }

@@ -31,6 +31,20 @@ impl Http {
         }
     }
 
+    /// The bytes of a stored attachment, as a device with `cred` downloads them.
+    pub async fn download(&self, sha256: &str, cred: &str) -> Vec<u8> {
+        self.c
+            .get(format!("{}/api/v1/attachments/{sha256}", self.base))
+            .bearer_auth(cred)
+            .send()
+            .await
+            .expect("download")
+            .bytes()
+            .await
+            .expect("bytes")
+            .to_vec()
+    }
+
     /// The underlying client, for requests `call` cannot make.
     pub fn client(&self) -> &reqwest::Client {
         &self.c

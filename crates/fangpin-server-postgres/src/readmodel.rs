@@ -35,42 +35,37 @@ fn search_cols(table: &str) -> Vec<&'static catalogue::Column> {
         .unwrap_or_default()
 }
 
-/// "village in scope" as index-friendly ranges; parameters start at `$first`.
+/// A scope as SQL over `column` (a village code): each area a range of codes, numbered from
+/// `$first`; `FALSE` for an empty scope.
 pub(crate) fn scope_sql(scope: &Scope, column: &str, first: usize) -> (String, Vec<String>) {
-    let mut parts = Vec::new();
-    let mut args = Vec::new();
-    for p in scope.areas.iter().filter(|p| !p.is_empty()) {
-        let n = first + args.len();
-        parts.push(format!("({column} >= ${n} AND {column} < ${})", n + 1));
-        args.push(p.clone());
-        args.push(format!("{p}:"));
-    }
-    if parts.is_empty() {
-        ("FALSE".into(), args)
-    } else {
-        (format!("({})", parts.join(" OR ")), args)
-    }
+    areas_sql(scope, column, first, false)
 }
 
 /// [`scope_sql`] for a table keyed by county first: each area also bounds the county (the
 /// first six digits of its code), so the query uses the county-first index and, distributed by
 /// county, goes only to the counties in scope.
 pub(crate) fn county_scope_sql(scope: &Scope, first: usize) -> (String, Vec<String>) {
+    areas_sql(scope, "village", first, true)
+}
+
+fn areas_sql(scope: &Scope, column: &str, first: usize, county: bool) -> (String, Vec<String>) {
     let mut parts = Vec::new();
     let mut args = Vec::new();
     for p in scope.areas.iter().filter(|p| !p.is_empty()) {
-        let n = first + args.len();
-        let county: String = p.chars().take(6).collect();
-        parts.push(format!(
-            "(county >= ${n} AND county < ${} AND village >= ${} AND village < ${})",
-            n + 1,
-            n + 2,
-            n + 3
-        ));
-        args.push(county.clone());
-        args.push(format!("{county}:"));
-        args.push(p.clone());
-        args.push(format!("{p}:"));
+        let mut bounds = Vec::new();
+        if county {
+            let c: String = p.chars().take(6).collect();
+            bounds.push(("county", c));
+        }
+        bounds.push((column, p.clone()));
+        let mut conds = Vec::new();
+        for (col, prefix) in bounds {
+            let n = first + args.len();
+            conds.push(format!("{col} >= ${n} AND {col} < ${}", n + 1));
+            args.push(prefix.clone());
+            args.push(format!("{prefix}:"));
+        }
+        parts.push(format!("({})", conds.join(" AND ")));
     }
     if parts.is_empty() {
         ("FALSE".into(), args)
