@@ -13,6 +13,9 @@
 
 pub mod area;
 pub mod assessment;
+pub mod calendar;
+pub mod campaign;
+pub mod elimination;
 pub mod field_error;
 pub mod household;
 pub mod identity;
@@ -24,6 +27,9 @@ pub mod member;
 pub mod money;
 mod nullable;
 pub mod policy;
+pub mod procedure;
+pub mod rating;
+pub mod recheck;
 pub mod record;
 pub mod risk;
 pub mod role;

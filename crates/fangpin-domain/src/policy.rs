@@ -14,6 +14,9 @@ use thiserror::Error;
 use crate::area::{validate_area_prefix, AreaCode};
 use crate::field_error::{ErrorCode, FieldError, FieldErrors};
 use crate::money::{exceeds_ratio, BasisPoints, Fen};
+use crate::procedure::ProcedureSettings;
+use crate::rating::RatingSettings;
+use crate::recheck::SampleSettings;
 
 /// The compulsory-education age window, inclusive at both ends, in whole
 /// years of age on the assessment date.
@@ -133,38 +136,8 @@ pub struct DayLimit {
     pub working_days: bool,
 }
 
-/// Time limits of the identification (纳入监测) procedure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ProcedureLimits {
-    /// From discovery to the county's decision (default 15 calendar days).
-    pub discovery_to_decision: DayLimit,
-    /// Shortest village publicity (村级公示), default 5 days.
-    pub publicity_min_days: u32,
-    /// Time to accept a household's own application, where set (2 days in
-    /// one province).
-    pub application_acceptance_days: Option<u32>,
-    /// Months income must stay above the line before 风险消除, where set
-    /// (6 in one province).
-    pub stable_income_months_for_exit: Option<u32>,
-}
-
-impl Default for ProcedureLimits {
-    fn default() -> Self {
-        ProcedureLimits {
-            discovery_to_decision: DayLimit {
-                days: 15,
-                working_days: false,
-            },
-            publicity_min_days: 5,
-            application_acceptance_days: None,
-            stable_income_months_for_exit: None,
-        }
-    }
-}
-
 /// Every setting except the monitoring line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PolicySettings {
     /// Compulsory-education age window (default 6 to 15).
@@ -182,7 +155,11 @@ pub struct PolicySettings {
     /// yuan.
     pub medical_general: MedicalThreshold,
     /// Procedure time limits.
-    pub procedure: ProcedureLimits,
+    pub procedure: ProcedureSettings,
+    /// How the township's re-check sample is drawn per village.
+    pub recheck: SampleSettings,
+    /// The village star rating's weights and cut-offs.
+    pub rating: RatingSettings,
 }
 
 impl Default for PolicySettings {
@@ -197,7 +174,9 @@ impl Default for PolicySettings {
             medical_general: MedicalThreshold::Amount {
                 amount_fen: Fen::from_yuan(26_000),
             },
-            procedure: ProcedureLimits::default(),
+            procedure: ProcedureSettings::default(),
+            recheck: SampleSettings::default(),
+            rating: RatingSettings::default(),
         }
     }
 }
@@ -240,7 +219,13 @@ pub struct PolicyOverride {
     pub medical_general: Option<MedicalThreshold>,
     /// Replaces the procedure limits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub procedure: Option<ProcedureLimits>,
+    pub procedure: Option<ProcedureSettings>,
+    /// Replaces the re-check sample's settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recheck: Option<SampleSettings>,
+    /// Replaces the star rating's settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<RatingSettings>,
 }
 
 impl PolicyOverride {
@@ -260,8 +245,14 @@ impl PolicyOverride {
         if let Some(v) = self.medical_general {
             settings.medical_general = v;
         }
-        if let Some(v) = self.procedure {
-            settings.procedure = v;
+        if let Some(v) = &self.procedure {
+            settings.procedure = v.clone();
+        }
+        if let Some(v) = self.recheck {
+            settings.recheck = v;
+        }
+        if let Some(v) = &self.rating {
+            settings.rating = v.clone();
         }
     }
 }
@@ -411,11 +402,27 @@ impl PolicyBook {
                     format!("区划前缀“{}”的设置重复", o.area_prefix),
                 ));
             }
-            let mut settings = self.defaults;
+            let mut settings = self.defaults.clone();
             o.apply(&mut settings);
             validate_settings(&settings, &path, &mut errors);
         }
         errors.into_result(())
+    }
+
+    /// The settings in force in `area` (an area code or a prefix of one), with every override
+    /// that covers it applied from the shortest prefix to the longest; needs no monitoring line.
+    pub fn settings(&self, area: &str) -> PolicySettings {
+        let mut overrides: Vec<&PolicyOverride> = self
+            .overrides
+            .iter()
+            .filter(|o| area.starts_with(o.area_prefix.as_str()))
+            .collect();
+        overrides.sort_by_key(|o| o.area_prefix.len());
+        let mut settings = self.defaults.clone();
+        for o in overrides {
+            o.apply(&mut settings);
+        }
+        settings
     }
 
     /// The policy for `area` in `year`.
@@ -447,7 +454,7 @@ impl PolicyBook {
             .filter(|o| area.is_within(&o.area_prefix))
             .collect();
         overrides.sort_by_key(|o| o.area_prefix.len());
-        let mut settings = self.defaults;
+        let mut settings = self.defaults.clone();
         for o in &overrides {
             o.apply(&mut settings);
         }
@@ -480,6 +487,18 @@ fn validate_settings(s: &PolicySettings, path: &str, errors: &mut FieldErrors) {
             "must be at least 10000 (100% of the line)",
             "易返贫致贫范围不得低于监测标准的100%",
         ));
+    }
+    s.procedure.validate(&format!("{path}.procedure"), errors);
+    for (name, result) in [
+        ("recheck", s.recheck.validate()),
+        ("rating", s.rating.validate()),
+    ] {
+        if let Err(e) = result {
+            for mut fe in e.0 {
+                fe.field = format!("{path}.{name}.{}", fe.field);
+                errors.push(fe);
+            }
+        }
     }
     if s.income_drop_bp.0 == 0 || s.income_drop_bp > BasisPoints::ONE {
         errors.push(FieldError::new(
