@@ -7,9 +7,11 @@
 use fangpin_app::field::{
     AppError, AppStatus, AssessOutcome, AttachmentView, ConflictView, FieldApp, FormDraft,
     HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, LedgerItemView,
-    NewLedgerItem, RebasedForm, RefusalView, SaveOutcome, StatusView, SyncOutcome, Tasks,
-    VisitInput,
+    NewLedgerItem, NewProcedure, ProcedureView, RebasedForm, RefusalView, SaveOutcome, StatusView,
+    SyncOutcome, Tasks, VisitInput,
 };
+use fangpin_domain::elimination::EliminationCheck;
+use fangpin_domain::procedure::{GreenChannel, Step};
 use serde_json::Value;
 use tauri::{Emitter, State};
 use ts_rs::TS;
@@ -132,6 +134,19 @@ commands! {
             = |app| app.move_ledger_item(id, to, checked_by);
         /// Attaches a photo or signature to a ledger item.
         fn add_evidence(ledger_id: Uuid, sha256: String) -> LedgerItemView = |app| app.add_evidence(ledger_id, &sha256);
+        /// The household's 纳入监测 and 风险消除 procedures.
+        fn procedures(household_id: Uuid) -> Vec<ProcedureView> = |app| app.procedures(household_id);
+        /// Starts a procedure.
+        fn start_procedure(household_id: Uuid, input: NewProcedure) -> ProcedureView
+            = |app| app.start_procedure(household_id, &input);
+        /// Records a step after the same check the service runs.
+        fn record_step(procedure_id: Uuid, step: Step, value: Value) -> ProcedureView
+            = |app| app.record_step(procedure_id, step, value);
+        /// Records the 绿色通道.
+        fn set_green_channel(procedure_id: Uuid, channel: GreenChannel) -> ProcedureView
+            = |app| app.set_green_channel(procedure_id, &channel);
+        /// The elimination criteria checked from the household's data.
+        fn elimination_check(household_id: Uuid) -> EliminationCheck = |app| app.elimination_check(household_id);
         /// My tasks.
         fn tasks() -> Tasks = |app| app.tasks();
         /// Open conflicts on this device.

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use fangpin_app::field::{
     AppError, AppStatus, AssessOutcome, AttachmentView, ChangedField, ConflictView, FormDraft,
     HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, LedgerItemView,
-    NewLedgerItem, RebasedForm, RefusalView, SaveOutcome, StatusView, SyncOutcome, Tasks,
-    VisitInput,
+    NewLedgerItem, NewProcedure, ProcedureView, RebasedForm, RefusalView, SaveOutcome, StatusView,
+    SyncOutcome, Tasks, VisitInput,
 };
 use fangpin_domain::{Assessment, HouseholdRecord};
 use fangpin_field::{LaunchOptions, SyncProgressEvent};
@@ -42,6 +42,8 @@ fn export(dir: &Path) {
         IdInfo,
         LedgerItemView,
         NewLedgerItem,
+        NewProcedure,
+        ProcedureView,
         RebasedForm,
         RefusalView,
         SaveOutcome,
@@ -54,6 +56,15 @@ fn export(dir: &Path) {
         // The household record and the assessment, from fangpin-domain (its `ts` feature).
         HouseholdRecord,
         Assessment,
+        fangpin_domain::procedure::GreenChannel,
+        fangpin_domain::procedure::Step,
+        fangpin_domain::procedure::Verification,
+        fangpin_domain::procedure::Appraisal,
+        fangpin_domain::procedure::Comparison,
+        fangpin_domain::procedure::Publicity,
+        fangpin_domain::procedure::Review,
+        fangpin_domain::procedure::Decision,
+        fangpin_domain::elimination::EliminationCheck,
     ];
     // Dependencies exported along the way (UserInfo, serde_json/JsonValue) are re-exported too.
     for rel in files(dir).into_keys() {

@@ -30,6 +30,8 @@ pub enum Kind {
     IdNumber,
     /// A 12-digit village-level statistical area code.
     VillageCode,
+    /// A 12-digit statistical area code of any level (a township's ends in 000).
+    AreaCode,
     /// The UUID of another synced row.
     RowId,
     /// The SHA-256 (64 lower-case hex digits) of an attachment: a photo or a signature.
@@ -171,6 +173,10 @@ impl Kind {
                 }
                 _ => wrong("a valid resident identity number"),
             },
+            Kind::AreaCode => match v.as_str().map(fangpin_domain::AreaCode::parse) {
+                Some(Ok(_)) => Ok(()),
+                _ => wrong("a 12-digit area code"),
+            },
             Kind::VillageCode => match v.as_str() {
                 Some(s)
                     if s.len() == 12
@@ -244,6 +250,7 @@ impl Kind {
             Kind::Bool => "true or false".into(),
             Kind::IdNumber => "identity number (GB 11643)".into(),
             Kind::VillageCode => "12-digit village code".into(),
+            Kind::AreaCode => "12-digit area code".into(),
             Kind::RowId => "row id (UUID)".into(),
             Kind::Attachment => "attachment SHA-256".into(),
             Kind::Enum(v) => format!("one of {} ({})", v.label_zh, v.name),

@@ -90,6 +90,8 @@ pub struct Field {
     pub sensitive: bool,
     /// Whether the field may be null.
     pub nullable: bool,
+    /// The roles that may write it; empty: every role that edits household data.
+    pub written_by: &'static [fangpin_domain::role::Role],
 }
 
 /// One synced table.
@@ -103,6 +105,9 @@ pub struct Table {
     pub about: &'static str,
     /// How a row finds its village.
     pub village: Village,
+    /// The roles that may create and delete its rows; empty: every role that edits household
+    /// data.
+    pub written_by: &'static [fangpin_domain::role::Role],
     /// Its fields (the row's existence, [`ALIVE`], is implicit in every table).
     pub fields: &'static [Field],
 }
@@ -260,6 +265,20 @@ pub fn check_change(c: &Change) -> Result<(), ChangeError> {
         }
         Op::Transition { .. } => Ok(()),
     }
+}
+
+/// Whether `role` may write `field` of `table` (the row's existence, [`ALIVE`], by the table's
+/// writers); unknown tables and fields are the value check's to refuse.
+pub fn may_write(table_name: &str, field_name: &str, role: fangpin_domain::role::Role) -> bool {
+    let Some(t) = table(table_name) else {
+        return true;
+    };
+    let writers = if field_name == ALIVE {
+        t.written_by
+    } else {
+        t.field(field_name).map_or(&[][..], |f| f.written_by)
+    };
+    writers.is_empty() || writers.contains(&role)
 }
 
 /// Checks a value for a field: its nesting, null where allowed, then its kind.

@@ -1,9 +1,15 @@
 //! The declarations: every synced table and field. Adding a field is an entry here (with a
 //! device-store migration when it gets a search column); ARCHITECTURE.md lists the other steps.
 
+use fangpin_domain::campaign::Phases;
 use fangpin_domain::household::{DrinkingWater, Helper};
 use fangpin_domain::member::{Health, Work};
+use fangpin_domain::procedure::{
+    Appraisal, Comparison, Decision, GreenChannel, Publicity, Review, Verification,
+};
+use fangpin_domain::recheck::{RecheckResult, SampleSettings};
 use fangpin_domain::record::BasicNeeds;
+use fangpin_domain::role::Role;
 use fangpin_sync::FieldRule;
 
 use crate::kind::{shaped, Kind, Shape};
@@ -19,6 +25,7 @@ const fn f(name: &'static str, label_zh: &'static str, kind: Kind) -> Field {
         columns: &[],
         sensitive: false,
         nullable: true,
+        written_by: &[],
     }
 }
 
@@ -91,10 +98,61 @@ static WORK: Shape = Shape {
     name: "work",
     check: shaped::<Work>,
 };
-static STEP: Shape = Shape {
-    name: "procedure step",
-    check: |_| Ok(()),
+static VERIFICATION: Shape = Shape {
+    name: "verification",
+    check: shaped::<Verification>,
 };
+static APPRAISAL: Shape = Shape {
+    name: "appraisal",
+    check: shaped::<Appraisal>,
+};
+static COMPARISON: Shape = Shape {
+    name: "comparison",
+    check: shaped::<Comparison>,
+};
+static PUBLICITY: Shape = Shape {
+    name: "publicity",
+    check: shaped::<Publicity>,
+};
+static REVIEW: Shape = Shape {
+    name: "review",
+    check: shaped::<Review>,
+};
+static DECISION: Shape = Shape {
+    name: "decision",
+    check: shaped::<Decision>,
+};
+static GREEN_CHANNEL: Shape = Shape {
+    name: "green_channel",
+    check: shaped::<GreenChannel>,
+};
+static PHASES: Shape = Shape {
+    name: "phases",
+    check: shaped::<Phases>,
+};
+static SAMPLE_SETTINGS: Shape = Shape {
+    name: "sample_settings",
+    check: shaped::<SampleSettings>,
+};
+static RECHECK_RESULT: Shape = Shape {
+    name: "recheck_result",
+    check: |v| {
+        let r: RecheckResult = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+        r.validate().map_err(|e| e.to_string())
+    },
+};
+
+/// Who writes the township's records: campaigns, assignments and re-check samples.
+const TOWNSHIP: &[Role] = &[Role::TownshipSupervisor, Role::CountyAdmin];
+/// Who records a re-check's result: the township and its 办事处.
+const RECHECKERS: &[Role] = &[Role::TownshipSupervisor, Role::CountyAdmin, Role::Office];
+
+const fn by(roles: &'static [Role], field: Field) -> Field {
+    Field {
+        written_by: roles,
+        ..field
+    }
+}
 
 /// Every synced table.
 pub static TABLES: &[Table] = &[
@@ -103,6 +161,7 @@ pub static TABLES: &[Table] = &[
         label_zh: "农户",
         about: "A household (户) as screened: the household object of docs/household-json.md, one field per key, with the head's name and identity number copied for search.",
         village: Village::Own("village_code"),
+        written_by: &[],
         fields: &[
             Field {
                 columns: &[col("hubianhao")],
@@ -158,6 +217,13 @@ pub static TABLES: &[Table] = &[
                 ..sensitive(f("head_id_number", "户主身份证号", Kind::IdNumber))
             },
             f("basic_needs", "不愁吃不愁穿", Kind::Object(&BASIC_NEEDS)),
+            f("monitoring_since", "识别监测时间", Kind::Date),
+            f("risk_eliminated_on", "消除监测时间", Kind::Date),
+            f(
+                "elimination_method",
+                "风险消除方式",
+                Kind::Enum(&ELIMINATION_METHODS),
+            ),
             Field {
                 columns: &[col("screened_on")],
                 ..f("screened_on", "排查日期", Kind::Date)
@@ -171,6 +237,7 @@ pub static TABLES: &[Table] = &[
         label_zh: "家庭成员",
         about: "A member of a household: the keys of a member in the JSON form, with its order in the form.",
         village: Village::Household("household_id"),
+        written_by: &[],
         fields: &[
             HOUSEHOLD_REF,
             f("position", "排序", Kind::Int { min: 0, max: 1000 }),
@@ -216,6 +283,7 @@ pub static TABLES: &[Table] = &[
         label_zh: "家庭收支",
         about: "A household's income and spending for one year, in fen; net and per-capita income are derived, never synced.",
         village: Village::Household("household_id"),
+        written_by: &[],
         fields: &[
             HOUSEHOLD_REF,
             f("period", "收支年度", Kind::Enum(&INCOME_PERIODS)),
@@ -236,6 +304,7 @@ pub static TABLES: &[Table] = &[
         label_zh: "问题台账",
         about: "A problem found at a household and its rectification (整改销号).",
         village: Village::Household("household_id"),
+        written_by: &[],
         fields: &[
             HOUSEHOLD_REF,
             VILLAGE_COPY,
@@ -279,6 +348,7 @@ pub static TABLES: &[Table] = &[
         label_zh: "走访记录",
         about: "One visit at the door: who came, when, the note, the photos and the household's signature.",
         village: Village::Household("household_id"),
+        written_by: &[],
         fields: &[
             HOUSEHOLD_REF,
             VILLAGE_COPY,
@@ -297,6 +367,7 @@ pub static TABLES: &[Table] = &[
         label_zh: "两不愁三保障",
         about: "One 两不愁三保障 or drinking-water indicator of a household as a cadre recorded it.",
         village: Village::Household("household_id"),
+        written_by: &[],
         fields: &[
             HOUSEHOLD_REF,
             Field {
@@ -315,6 +386,7 @@ pub static TABLES: &[Table] = &[
         label_zh: "致贫返贫风险",
         about: "A risk a household carries.",
         village: Village::Household("household_id"),
+        written_by: &[],
         fields: &[
             HOUSEHOLD_REF,
             Field {
@@ -329,6 +401,7 @@ pub static TABLES: &[Table] = &[
         label_zh: "帮扶措施",
         about: "An assistance measure for a household.",
         village: Village::Household("household_id"),
+        written_by: &[],
         fields: &[
             HOUSEHOLD_REF,
             Field {
@@ -337,7 +410,7 @@ pub static TABLES: &[Table] = &[
             },
             Field {
                 columns: &[col("status")],
-                ..f("status", "落实情况", text(32))
+                ..f("status", "落实情况", Kind::Enum(&MEASURE_STATUSES))
             },
             f("note", "说明", text(1000)),
         ],
@@ -345,15 +418,87 @@ pub static TABLES: &[Table] = &[
     Table {
         name: "procedure",
         label_zh: "监测程序",
-        about: "A 纳入监测 or 风险消除 procedure of a household, with its steps as an append-only log.",
+        about: "A 纳入监测 or 风险消除 procedure of a household: how it was found, and each step's record in its own field (fangpin_domain::procedure).",
         village: Village::Household("household_id"),
+        written_by: &[],
         fields: &[
             HOUSEHOLD_REF,
             Field {
                 columns: &[col("kind")],
-                ..f("kind", "程序类型", text(32))
+                ..f("kind", "程序类型", Kind::Enum(&PROCEDURE_KINDS))
             },
-            append(f("steps", "程序步骤", Kind::Object(&STEP))),
+            f("channel", "发现渠道", Kind::Enum(&CHANNELS)),
+            f("warning_id", "关联预警", Kind::RowId),
+            f("started_on", "发现日期", Kind::Date),
+            f("green_channel", "绿色通道", Kind::Object(&GREEN_CHANNEL)),
+            f("verification", "入户核实", Kind::Object(&VERIFICATION)),
+            f("appraisal", "民主评议", Kind::Object(&APPRAISAL)),
+            f("comparison", "信息比对", Kind::Object(&COMPARISON)),
+            f("publicity", "村级公示", Kind::Object(&PUBLICITY)),
+            f("township_review", "乡镇审核", Kind::Object(&REVIEW)),
+            f("county_decision", "县级审定", Kind::Object(&DECISION)),
+        ],
+    },
+    Table {
+        name: "campaign",
+        label_zh: "排查整改行动",
+        about: "A township's campaign: its area, its four phases, the groups visited first and how its re-check sample is drawn. Its row belongs to the township's 12-digit code, so village users do not hold it; each village's assignment copies what a device needs.",
+        village: Village::Own("area_code"),
+        written_by: TOWNSHIP,
+        fields: &[
+            by(TOWNSHIP, required(f("name", "行动名称", text(100)))),
+            by(TOWNSHIP, required(f("area_code", "行动范围", Kind::AreaCode))),
+            by(TOWNSHIP, f("phases", "阶段安排", Kind::Object(&PHASES))),
+            by(
+                TOWNSHIP,
+                f("focus", "重点排查对象", Kind::List(&Kind::Enum(&FOCUS_GROUPS), 3)),
+            ),
+            by(TOWNSHIP, f("recheck_sample", "回访核查抽样", Kind::Object(&SAMPLE_SETTINGS))),
+            by(
+                TOWNSHIP,
+                f("recheck_seed", "抽样种子", Kind::Int { min: 0, max: i64::MAX }),
+            ),
+        ],
+    },
+    Table {
+        name: "assignment",
+        label_zh: "排查任务分工",
+        about: "Who answers for a village in a campaign, in which duty, and which households (none named: the whole village), with the campaign's name and phases copied for the device.",
+        village: Village::Own("village_code"),
+        written_by: TOWNSHIP,
+        fields: &[
+            by(TOWNSHIP, required(f("campaign_id", "所属行动", Kind::RowId))),
+            Field {
+                columns: &[col("village_code")],
+                ..by(TOWNSHIP, required(f("village_code", "所属村", Kind::VillageCode)))
+            },
+            by(TOWNSHIP, f("duty", "排查职责", Kind::Enum(&DUTIES))),
+            Field {
+                columns: &[col("person_id")],
+                ..by(TOWNSHIP, f("person_id", "责任人账号", text(36)))
+            },
+            by(TOWNSHIP, f("person_name", "责任人", text(64))),
+            by(TOWNSHIP, f("households", "包户", Kind::List(&Kind::RowId, 1000))),
+            by(TOWNSHIP, f("campaign_name", "行动名称", text(100))),
+            by(TOWNSHIP, f("phases", "阶段安排", Kind::Object(&PHASES))),
+            by(
+                TOWNSHIP,
+                f("focus", "重点排查对象", Kind::List(&Kind::Enum(&FOCUS_GROUPS), 3)),
+            ),
+        ],
+    },
+    Table {
+        name: "recheck",
+        label_zh: "回访核查",
+        about: "A household drawn for the township's re-check, with its place in the draw and the re-checker's result.",
+        village: Village::Household("household_id"),
+        written_by: RECHECKERS,
+        fields: &[
+            by(TOWNSHIP, HOUSEHOLD_REF),
+            by(TOWNSHIP, VILLAGE_COPY),
+            by(TOWNSHIP, required(f("campaign_id", "所属行动", Kind::RowId))),
+            by(TOWNSHIP, f("rank", "抽样顺序", Kind::Int { min: 0, max: 1_000_000 })),
+            by(RECHECKERS, f("result", "核查结果", Kind::Object(&RECHECK_RESULT))),
         ],
     },
     Table {
@@ -361,6 +506,7 @@ pub static TABLES: &[Table] = &[
         label_zh: "预警",
         about: "A warning raised from department data for a household.",
         village: Village::Household("household_id"),
+        written_by: &[],
         fields: &[
             HOUSEHOLD_REF,
             VILLAGE_COPY,
@@ -384,6 +530,7 @@ pub static TABLES: &[Table] = &[
         label_zh: "核实任务",
         about: "A task to verify a warning at the door, assigned to a cadre.",
         village: Village::Household("household_id"),
+        written_by: &[],
         fields: &[
             HOUSEHOLD_REF,
             VILLAGE_COPY,

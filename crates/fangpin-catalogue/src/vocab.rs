@@ -325,6 +325,65 @@ pub static INCOME_PERIODS: Vocabulary = Vocabulary {
     entries: &[("current", "本年度"), ("previous", "上年度")],
 };
 
+/// 监测程序类型 ([`fangpin_domain::procedure::ProcedureKind`]).
+pub static PROCEDURE_KINDS: Vocabulary = Vocabulary {
+    name: "procedureKinds",
+    label_zh: "程序类型",
+    entries: &[("identification", "纳入监测"), ("elimination", "风险消除")],
+};
+
+/// 发现渠道 ([`fangpin_domain::procedure::Channel`]).
+pub static CHANNELS: Vocabulary = Vocabulary {
+    name: "channels",
+    label_zh: "发现渠道",
+    entries: &[
+        ("application", "农户自主申报"),
+        ("cadre_visit", "干部走访排查"),
+        ("department_warning", "部门筛查预警"),
+        ("other", "其他"),
+    ],
+};
+
+/// 风险消除方式 ([`fangpin_domain::procedure::EliminationMethod`]).
+pub static ELIMINATION_METHODS: Vocabulary = Vocabulary {
+    name: "eliminationMethods",
+    label_zh: "风险消除方式",
+    entries: &[("after_assistance", "帮扶后消除"), ("natural", "自然消除")],
+};
+
+/// A campaign's duty for a person ([`fangpin_domain::campaign::Duty`]).
+pub static DUTIES: Vocabulary = Vocabulary {
+    name: "duties",
+    label_zh: "排查职责",
+    entries: &[
+        ("office_staff", "办事处人员"),
+        ("helper", "帮扶责任人"),
+        ("village_cadre", "村干部"),
+    ],
+};
+
+/// The groups a campaign visits first ([`fangpin_domain::campaign::Focus`]).
+pub static FOCUS_GROUPS: Vocabulary = Vocabulary {
+    name: "focusGroups",
+    label_zh: "重点排查对象",
+    entries: &[
+        ("formerly_poor", "脱贫户"),
+        ("monitored", "监测户"),
+        ("ordinary", "一般农户"),
+    ],
+};
+
+/// Where a measure stands (落实情况).
+pub static MEASURE_STATUSES: Vocabulary = Vocabulary {
+    name: "measureStatuses",
+    label_zh: "落实情况",
+    entries: &[
+        ("planned", "计划实施"),
+        ("in_place", "已落实"),
+        ("ended", "已结束"),
+    ],
+};
+
 /// Every vocabulary, for the generated labels and the data dictionary.
 pub static ALL: &[&Vocabulary] = &[
     &HOUSEHOLD_TYPES,
@@ -348,4 +407,10 @@ pub static ALL: &[&Vocabulary] = &[
     &PROBLEM_TYPES,
     &LEDGER_SOURCES,
     &INCOME_PERIODS,
+    &PROCEDURE_KINDS,
+    &CHANNELS,
+    &ELIMINATION_METHODS,
+    &DUTIES,
+    &FOCUS_GROUPS,
+    &MEASURE_STATUSES,
 ];

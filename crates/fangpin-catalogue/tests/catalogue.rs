@@ -74,6 +74,12 @@ fn every_vocabulary_value_is_a_value_of_its_domain_type() {
     all_of::<Measure>(&vocab::MEASURES);
     all_of::<Indicator>(&vocab::INDICATORS);
     all_of::<fangpin_sync::LedgerState>(&vocab::LEDGER_STATES);
+    use fangpin_domain::procedure::{Channel, EliminationMethod, ProcedureKind};
+    all_of::<ProcedureKind>(&vocab::PROCEDURE_KINDS);
+    all_of::<Channel>(&vocab::CHANNELS);
+    all_of::<EliminationMethod>(&vocab::ELIMINATION_METHODS);
+    all_of::<fangpin_domain::campaign::Duty>(&vocab::DUTIES);
+    all_of::<fangpin_domain::campaign::Focus>(&vocab::FOCUS_GROUPS);
     assert_eq!(Measure::ALL.len(), vocab::MEASURES.entries.len());
     assert_eq!(Indicator::ALL.len(), vocab::INDICATORS.entries.len());
 }

@@ -105,7 +105,11 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
         revoked_ms: None,
     };
     backend.create_device(device.clone(), String::new()).await?;
-    let actor = Actor { user, device };
+    let actor = Actor {
+        user,
+        device,
+        policy: std::sync::Arc::new(fangpin_domain::PolicyBook::seed()),
+    };
     let changes =
         fangpin_app::township::changes(&town, actor.device.id, actor.user.id, now_ms() as u64);
     let mut pushed = 0usize;

@@ -226,11 +226,16 @@ impl Backend for PostgresBackend {
         })
     }
 
-    fn release_quarantine(&self, device: Uuid, now_ms: i64) -> Fut<'_, ReleaseReport> {
+    fn release_quarantine(
+        &self,
+        device: Uuid,
+        policy: std::sync::Arc<fangpin_server::model::PolicyBook>,
+        now_ms: i64,
+    ) -> Fut<'_, ReleaseReport> {
         Box::pin(async move {
             let mut c = self.client().await?;
             let tx = c.transaction().await.map_err(pg)?;
-            let r = push::release(&tx, self.statement_timeout_ms, device, now_ms).await?;
+            let r = push::release(&tx, self.statement_timeout_ms, device, &policy, now_ms).await?;
             tx.commit().await.map_err(pg)?;
             Ok(r)
         })

@@ -292,6 +292,7 @@ pub(crate) async fn push(
     let device = DeviceId(actor.device.id);
     let pusher = Pusher {
         role: actor.user.role,
+        policy: &actor.policy,
         scope: &actor.user.scope,
         user: UserId(actor.user.id),
         device,
@@ -360,6 +361,7 @@ pub(crate) async fn resolve(
     )?;
     let pusher = Pusher {
         role: actor.user.role,
+        policy: &actor.policy,
         scope: &actor.user.scope,
         user: UserId(actor.user.id),
         device,
@@ -383,6 +385,7 @@ pub(crate) async fn release(
     tx: &Transaction<'_>,
     timeout_ms: u64,
     device: Uuid,
+    policy: &fangpin_server::model::PolicyBook,
     now_ms: i64,
 ) -> Result<ReleaseReport, BackendError> {
     begin_push(tx, timeout_ms).await?;
@@ -410,6 +413,7 @@ pub(crate) async fn release(
     }
     let pusher = Pusher {
         role,
+        policy,
         scope: &scope,
         user: UserId(user_id),
         device: DeviceId(device),

@@ -307,12 +307,46 @@ CREATE INDEX rm_verification_task_household ON rm_verification_task(household_id
 CREATE INDEX rm_verification_task_state ON rm_verification_task(village, state, due_on);
 "#;
 
+/// Version 3: the workflow's records (campaigns, their villages' assignments, re-checks) in the
+/// read model; new tables, so nothing is rebuilt.
+pub const V3: &str = r#"
+CREATE TABLE rm_campaign(
+    county TEXT NOT NULL, id UUID NOT NULL, village TEXT NOT NULL, household_id UUID,
+    alive BOOLEAN NOT NULL, conflicts INT NOT NULL, updated_ms BIGINT NOT NULL, covered TEXT,
+    data TEXT NOT NULL,
+    PRIMARY KEY(county, id)
+);
+CREATE INDEX rm_campaign_id ON rm_campaign(id);
+CREATE INDEX rm_campaign_village ON rm_campaign(village);
+CREATE TABLE rm_assignment(
+    county TEXT NOT NULL, id UUID NOT NULL, village TEXT NOT NULL, household_id UUID,
+    alive BOOLEAN NOT NULL, conflicts INT NOT NULL, updated_ms BIGINT NOT NULL, covered TEXT,
+    data TEXT NOT NULL,
+    village_code TEXT, person_id TEXT,
+    PRIMARY KEY(county, id)
+);
+CREATE INDEX rm_assignment_id ON rm_assignment(id);
+CREATE INDEX rm_assignment_village ON rm_assignment(village);
+CREATE INDEX rm_assignment_person ON rm_assignment(person_id);
+CREATE TABLE rm_recheck(
+    county TEXT NOT NULL, id UUID NOT NULL, village TEXT NOT NULL, household_id UUID,
+    alive BOOLEAN NOT NULL, conflicts INT NOT NULL, updated_ms BIGINT NOT NULL, covered TEXT,
+    data TEXT NOT NULL,
+    village_code TEXT,
+    PRIMARY KEY(county, id)
+);
+CREATE INDEX rm_recheck_id ON rm_recheck(id);
+CREATE INDEX rm_recheck_household ON rm_recheck(household_id);
+CREATE INDEX rm_recheck_village ON rm_recheck(village);
+"#;
+
 /// Version 2's last step: the v1 table of rows is replaced by the read model.
 pub const V2_AFTER: &str = "DROP TABLE rows;";
 
 /// Every schema version in order: its SQL, whether the read model is rebuilt after it, and
 /// SQL that runs after that.
-pub const MIGRATIONS: &[(&str, bool, &str)] = &[(V1, false, ""), (V2, true, V2_AFTER)];
+pub const MIGRATIONS: &[(&str, bool, &str)] =
+    &[(V1, false, ""), (V2, true, V2_AFTER), (V3, false, "")];
 
 /// The tables kept whole on every node of a distributed deployment (Citus reference tables):
 /// every other table's keys begin with the county.

@@ -189,8 +189,13 @@ impl Backend for SqliteBackend {
         })
     }
 
-    fn release_quarantine(&self, device: Uuid, now_ms: i64) -> Fut<'_, ReleaseReport> {
-        self.write(move |c| push::release(c, device, now_ms))
+    fn release_quarantine(
+        &self,
+        device: Uuid,
+        policy: std::sync::Arc<fangpin_server::model::PolicyBook>,
+        now_ms: i64,
+    ) -> Fut<'_, ReleaseReport> {
+        self.write(move |c| push::release(c, device, &policy, now_ms))
     }
 
     fn rebuild(&self, replace: bool) -> Fut<'_, RebuildReport> {

@@ -323,6 +323,7 @@ pub(crate) fn push(
     let device = DeviceId(actor.device.id);
     let pusher = Pusher {
         role: actor.user.role,
+        policy: &actor.policy,
         scope: &actor.user.scope,
         user: UserId(actor.user.id),
         device,
@@ -386,6 +387,7 @@ pub(crate) fn resolve(
     )?;
     let pusher = Pusher {
         role: actor.user.role,
+        policy: &actor.policy,
         scope: &actor.user.scope,
         user: UserId(actor.user.id),
         device,
@@ -406,6 +408,7 @@ pub(crate) fn resolve(
 pub(crate) fn release(
     c: &mut Connection,
     device: Uuid,
+    policy: &fangpin_server::model::PolicyBook,
     now_ms: i64,
 ) -> Result<ReleaseReport, BackendError> {
     let tx: Transaction<'_> = c
@@ -436,6 +439,7 @@ pub(crate) fn release(
     }
     let pusher = Pusher {
         role,
+        policy,
         scope: &scope,
         user: UserId(user_id),
         device: DeviceId(device),

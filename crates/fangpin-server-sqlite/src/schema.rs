@@ -219,6 +219,30 @@ CREATE INDEX rm_verification_task_household ON rm_verification_task(household_id
 CREATE INDEX rm_verification_task_state ON rm_verification_task(village, state, due_on);
 "#;
 
+/// Version 3: the workflow's records (campaigns, their villages' assignments, re-checks) in the
+/// read model; they are new tables, so nothing is rebuilt.
+const V3: &str = r#"
+CREATE TABLE rm_campaign(
+    id BLOB PRIMARY KEY, village TEXT NOT NULL, household_id BLOB, alive INTEGER NOT NULL,
+    conflicts INTEGER NOT NULL, updated_ms INTEGER NOT NULL, covered TEXT, data TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX rm_campaign_village ON rm_campaign(village);
+CREATE TABLE rm_assignment(
+    id BLOB PRIMARY KEY, village TEXT NOT NULL, household_id BLOB, alive INTEGER NOT NULL,
+    conflicts INTEGER NOT NULL, updated_ms INTEGER NOT NULL, covered TEXT, data TEXT NOT NULL,
+    village_code TEXT, person_id TEXT
+) WITHOUT ROWID;
+CREATE INDEX rm_assignment_village ON rm_assignment(village);
+CREATE INDEX rm_assignment_person ON rm_assignment(person_id);
+CREATE TABLE rm_recheck(
+    id BLOB PRIMARY KEY, village TEXT NOT NULL, household_id BLOB, alive INTEGER NOT NULL,
+    conflicts INTEGER NOT NULL, updated_ms INTEGER NOT NULL, covered TEXT, data TEXT NOT NULL,
+    village_code TEXT
+) WITHOUT ROWID;
+CREATE INDEX rm_recheck_household ON rm_recheck(household_id);
+CREATE INDEX rm_recheck_village ON rm_recheck(village);
+"#;
+
 /// Version 2's last step: the v1 table of rows is replaced by the read model.
 const V2_AFTER: &str = "DROP TABLE rows;";
 
@@ -229,6 +253,7 @@ type Step = fn(&Connection) -> Result<(), BackendError>;
 const MIGRATIONS: &[(&str, Option<Step>, &str)] = &[
     (V1, None, ""),
     (V2, Some(crate::readmodel::rebuild_in), V2_AFTER),
+    (V3, None, ""),
 ];
 
 /// The schema version this build writes.

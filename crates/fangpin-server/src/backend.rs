@@ -251,7 +251,12 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Fut<'_, Vec<Quarantined>>;
     /// Judges one device's quarantined changes again (after the cause was fixed), in their
     /// order; accepted ones join the changes and leave the quarantine.
-    fn release_quarantine(&self, device: Uuid, now_ms: i64) -> Fut<'_, ReleaseReport>;
+    fn release_quarantine(
+        &self,
+        device: Uuid,
+        policy: std::sync::Arc<fangpin_domain::PolicyBook>,
+        now_ms: i64,
+    ) -> Fut<'_, ReleaseReport>;
     /// Devices with changes quarantined for naming a version the service did not hold yet
     /// (`unknown_parent`), at most `limit`: after a push brings versions, their changes are
     /// judged again (after a restore, devices send back what was lost in any order).

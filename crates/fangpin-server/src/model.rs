@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub use fangpin_domain::role::Role;
+pub use fangpin_domain::PolicyBook;
 
 /// The areas a user may see and write: statistical area code prefixes (a 12-digit village code,
 /// a 9-digit township prefix, a 6-digit county prefix). Every query is keyed by area code.
@@ -112,6 +113,8 @@ pub struct Actor {
     pub user: User,
     /// The device.
     pub device: Device,
+    /// The policy settings the service judges the device's changes under.
+    pub policy: std::sync::Arc<fangpin_domain::PolicyBook>,
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use fangpin_catalogue::{self as catalogue, Village, HOUSEHOLD, VILLAGE_CODE};
+use fangpin_catalogue::{self as catalogue, Village, HOUSEHOLD};
 use fangpin_sync::wire::Refusal;
 use fangpin_sync::{
     Change, DeviceId, FieldRule, Hlc, LedgerStatus, Op, RowKey, UserId, Value, VersionId, ALIVE,
@@ -95,11 +95,14 @@ pub fn parents_to_load(changes: &[Change], device: DeviceId) -> Vec<VersionId> {
     out
 }
 
-/// The villages of households a batch creates, from their `village_code` changes.
+/// The villages of rows a batch creates that carry their own (a household's `village_code`, a
+/// campaign's `area_code`), from those fields' changes.
 fn batch_villages(changes: &[Change]) -> HashMap<RowKey, String> {
     let mut out = HashMap::new();
     for c in changes {
-        if c.row.table == HOUSEHOLD && c.field == VILLAGE_CODE {
+        let own = catalogue::table(&c.row.table)
+            .is_some_and(|t| matches!(t.village, Village::Own(f) if f == c.field));
+        if own {
             if let Op::Set { value } = &c.op {
                 if let Some(v) = value
                     .as_str()
@@ -189,7 +192,11 @@ pub fn plan_push(p: &Pusher<'_>, changes: &[Change], loaded: Loaded) -> Result<P
         let named = named_household(change);
         let village = match states.get(&change.row) {
             Some(r) => Some(r.state.record.village.clone()),
-            None if change.row.table == HOUSEHOLD => created.get(&change.row).cloned(),
+            None if catalogue::table(&change.row.table)
+                .is_some_and(|t| matches!(t.village, Village::Own(_))) =>
+            {
+                created.get(&change.row).cloned()
+            }
             None => households.get(&change.row).and_then(village_of),
         };
         let household_village: Option<Option<String>> =
@@ -379,6 +386,8 @@ pub type RowChanges = BTreeMap<RowKey, (String, Vec<Change>)>;
 
 #[cfg(test)]
 mod tests {
+    static POLICY: std::sync::LazyLock<fangpin_domain::PolicyBook> =
+        std::sync::LazyLock::new(fangpin_domain::PolicyBook::seed);
     use super::*;
     use crate::model::Role;
     use fangpin_sync::{Replica, Writer};
@@ -398,6 +407,7 @@ mod tests {
         let scope = Scope::new(["530325101"]);
         let p = Pusher {
             role: Role::VillageCadre,
+            policy: &POLICY,
             scope: &scope,
             user: w.user,
             device: w.device,

@@ -408,6 +408,27 @@ struct Migration {
     after: &'static str,
 }
 
+/// Version 6: the workflow's records: the township's campaigns (held by township users), each
+/// village's assignment (so 我的任务 follows it) and the households drawn for re-checks.
+const V6: &str = r#"
+CREATE TABLE campaign (
+    id TEXT PRIMARY KEY, alive INTEGER NOT NULL, household_id TEXT, data TEXT NOT NULL,
+    conflicted INTEGER NOT NULL, updated_ms INTEGER NOT NULL
+);
+CREATE TABLE assignment (
+    id TEXT PRIMARY KEY, alive INTEGER NOT NULL, household_id TEXT, data TEXT NOT NULL,
+    conflicted INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+    village_code TEXT, person_id TEXT
+);
+CREATE INDEX assignment_person ON assignment (person_id, village_code);
+CREATE TABLE recheck (
+    id TEXT PRIMARY KEY, alive INTEGER NOT NULL, household_id TEXT, data TEXT NOT NULL,
+    conflicted INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+    village_code TEXT
+);
+CREATE INDEX recheck_household ON recheck (household_id);
+"#;
+
 const MIGRATIONS: &[Migration] = &[
     Migration {
         sql: V1,
@@ -431,6 +452,11 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         sql: V5,
+        step: None,
+        after: "",
+    },
+    Migration {
+        sql: V6,
         step: None,
         after: "",
     },

@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/commands.rs; do not edit. A test fails when this file differs;
 // FANGPIN_UPDATE_BINDINGS=1 cargo test -p fangpin-field --test bindings rewrites it.
 
-import type { AppStatus, AssessOutcome, AttachmentView, ConflictView, FormDraft, HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, JsonValue, LaunchOptions, LedgerItemView, NewLedgerItem, RebasedForm, RefusalView, SaveOutcome, StatusView, SyncOutcome, Tasks, VisitInput } from '@fangpin/shared/bindings';
+import type { AppStatus, AssessOutcome, AttachmentView, ConflictView, EliminationCheck, FormDraft, GreenChannel, HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, JsonValue, LaunchOptions, LedgerItemView, NewLedgerItem, NewProcedure, ProcedureView, RebasedForm, RefusalView, SaveOutcome, StatusView, Step, SyncOutcome, Tasks, VisitInput } from '@fangpin/shared/bindings';
 import { call } from './ipc';
 
 /** Every command of the field app, typed. */
@@ -48,6 +48,16 @@ export const commands = {
   moveLedgerItem: (id: string, to: StatusView, checkedBy: string | null) => call<LedgerItemView>('move_ledger_item', { id, to, checkedBy }),
   /** Attaches a photo or signature to a ledger item. */
   addEvidence: (ledgerId: string, sha256: string) => call<LedgerItemView>('add_evidence', { ledgerId, sha256 }),
+  /** The household's 纳入监测 and 风险消除 procedures. */
+  procedures: (householdId: string) => call<Array<ProcedureView>>('procedures', { householdId }),
+  /** Starts a procedure. */
+  startProcedure: (householdId: string, input: NewProcedure) => call<ProcedureView>('start_procedure', { householdId, input }),
+  /** Records a step after the same check the service runs. */
+  recordStep: (procedureId: string, step: Step, value: JsonValue) => call<ProcedureView>('record_step', { procedureId, step, value }),
+  /** Records the 绿色通道. */
+  setGreenChannel: (procedureId: string, channel: GreenChannel) => call<ProcedureView>('set_green_channel', { procedureId, channel }),
+  /** The elimination criteria checked from the household's data. */
+  eliminationCheck: (householdId: string) => call<EliminationCheck>('elimination_check', { householdId }),
   /** My tasks. */
   tasks: () => call<Tasks>('tasks'),
   /** Open conflicts on this device. */

@@ -225,6 +225,47 @@ export const incomePeriods: Option[] = [
   { value: 'previous', text: '上年度' },
 ];
 
+/** 程序类型 */
+export const procedureKinds: Option[] = [
+  { value: 'identification', text: '纳入监测' },
+  { value: 'elimination', text: '风险消除' },
+];
+
+/** 发现渠道 */
+export const channels: Option[] = [
+  { value: 'application', text: '农户自主申报' },
+  { value: 'cadre_visit', text: '干部走访排查' },
+  { value: 'department_warning', text: '部门筛查预警' },
+  { value: 'other', text: '其他' },
+];
+
+/** 风险消除方式 */
+export const eliminationMethods: Option[] = [
+  { value: 'after_assistance', text: '帮扶后消除' },
+  { value: 'natural', text: '自然消除' },
+];
+
+/** 排查职责 */
+export const duties: Option[] = [
+  { value: 'office_staff', text: '办事处人员' },
+  { value: 'helper', text: '帮扶责任人' },
+  { value: 'village_cadre', text: '村干部' },
+];
+
+/** 重点排查对象 */
+export const focusGroups: Option[] = [
+  { value: 'formerly_poor', text: '脱贫户' },
+  { value: 'monitored', text: '监测户' },
+  { value: 'ordinary', text: '一般农户' },
+];
+
+/** 落实情况 */
+export const measureStatuses: Option[] = [
+  { value: 'planned', text: '计划实施' },
+  { value: 'in_place', text: '已落实' },
+  { value: 'ended', text: '已结束' },
+];
+
 /** The Chinese name of each account role (fangpin_domain::role). */
 export const roleNames: Record<string, string> = {
   village_cadre: '村干部',
@@ -246,6 +287,9 @@ export const tableLabels: Record<string, string> = {
   risk: '致贫返贫风险',
   measure: '帮扶措施',
   procedure: '监测程序',
+  campaign: '排查整改行动',
+  assignment: '排查任务分工',
+  recheck: '回访核查',
   warning: '预警',
   verification_task: '核实任务',
 };
@@ -272,6 +316,9 @@ export const fieldLabels: Record<string, Record<string, string>> = {
     head_name: '户主姓名',
     head_id_number: '户主身份证号',
     basic_needs: '不愁吃不愁穿',
+    monitoring_since: '识别监测时间',
+    risk_eliminated_on: '消除监测时间',
+    elimination_method: '风险消除方式',
     screened_on: '排查日期',
     screened_by: '排查人',
     visit_notes: '走访记录',
@@ -363,7 +410,45 @@ export const fieldLabels: Record<string, Record<string, string>> = {
     $alive: '记录是否保留',
     household_id: '所属农户',
     kind: '程序类型',
-    steps: '程序步骤',
+    channel: '发现渠道',
+    warning_id: '关联预警',
+    started_on: '发现日期',
+    green_channel: '绿色通道',
+    verification: '入户核实',
+    appraisal: '民主评议',
+    comparison: '信息比对',
+    publicity: '村级公示',
+    township_review: '乡镇审核',
+    county_decision: '县级审定',
+  },
+  campaign: {
+    $alive: '记录是否保留',
+    name: '行动名称',
+    area_code: '行动范围',
+    phases: '阶段安排',
+    focus: '重点排查对象',
+    recheck_sample: '回访核查抽样',
+    recheck_seed: '抽样种子',
+  },
+  assignment: {
+    $alive: '记录是否保留',
+    campaign_id: '所属行动',
+    village_code: '所属村',
+    duty: '排查职责',
+    person_id: '责任人账号',
+    person_name: '责任人',
+    households: '包户',
+    campaign_name: '行动名称',
+    phases: '阶段安排',
+    focus: '重点排查对象',
+  },
+  recheck: {
+    $alive: '记录是否保留',
+    household_id: '所属农户',
+    village_code: '所属村',
+    campaign_id: '所属行动',
+    rank: '抽样顺序',
+    result: '核查结果',
   },
   warning: {
     $alive: '记录是否保留',
@@ -393,6 +478,7 @@ export const fieldVocabularies: Record<string, Record<string, Option[]>> = {
     house_safety: houseSafety,
     road_access: roadAccess,
     risk_types: riskTypes,
+    elimination_method: eliminationMethods,
   },
   member: {
     sex: sexes,
@@ -409,5 +495,19 @@ export const fieldVocabularies: Record<string, Record<string, Option[]>> = {
   ledger_item: {
     source: ledgerSources,
     problem_type: problemTypes,
+  },
+  measure: {
+    status: measureStatuses,
+  },
+  procedure: {
+    kind: procedureKinds,
+    channel: channels,
+  },
+  campaign: {
+    focus: focusGroups,
+  },
+  assignment: {
+    duty: duties,
+    focus: focusGroups,
   },
 };

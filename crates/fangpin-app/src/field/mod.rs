@@ -16,6 +16,7 @@ mod conflicts;
 mod errors;
 mod households;
 mod ledger;
+mod procedures;
 mod screening;
 mod session;
 mod sync;
@@ -35,8 +36,8 @@ pub use sync::SyncJob;
 pub use views::{
     AppStatus, AssessOutcome, AttachmentView, BaseValue, ChangedField, ConflictView, FormDraft,
     FormRowIds, HeadView, HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo,
-    LedgerItemView, MoveView, NewLedgerItem, RebasedForm, RefusalView, SaveOutcome, StatusView,
-    SyncOutcome, Tasks, UserInfo, VisitInput, VisitView,
+    LedgerItemView, MoveView, NewLedgerItem, NewProcedure, ProcedureView, RebasedForm, RefusalView,
+    SaveOutcome, StatusView, StepView, SyncOutcome, Tasks, UserInfo, VisitInput, VisitView,
 };
 
 use session::Config;

@@ -449,3 +449,71 @@ pub struct RebasedForm {
     /// Every field shown on the form that changed underneath since it began.
     pub changed: Vec<ChangedField>,
 }
+
+/// A procedure to start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NewProcedure {
+    /// 纳入监测 or 风险消除.
+    pub kind: fangpin_domain::procedure::ProcedureKind,
+    /// How it was found.
+    pub channel: fangpin_domain::procedure::Channel,
+    /// The day of discovery or application, `YYYY-MM-DD`.
+    pub started_on: String,
+    /// The warning that raised it (部门筛查预警).
+    pub warning_id: Option<String>,
+}
+
+/// One step of a procedure as its screen shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct StepView {
+    /// The step.
+    pub step: fangpin_domain::procedure::Step,
+    /// Its Chinese name.
+    pub label: String,
+    /// Its record, once recorded.
+    #[ts(type = "any")]
+    pub recorded: Option<Value>,
+    /// Whether this user's role may record it.
+    pub may_record: bool,
+    /// Who may record it, in Chinese.
+    pub recorded_by_zh: String,
+    /// Whether it may be recorded now (its earlier steps are done and passed).
+    pub next: bool,
+    /// Its own time limit's last day, when past.
+    pub due: Option<String>,
+    /// Not recorded and past its own limit.
+    pub overdue: bool,
+    /// Two devices recorded different values; a supervisor resolves it.
+    pub conflict: bool,
+}
+
+/// A 纳入监测 or 风险消除 procedure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ProcedureView {
+    /// Its row id.
+    pub id: Uuid,
+    /// The household.
+    pub household_id: Uuid,
+    /// Which procedure.
+    pub kind: fangpin_domain::procedure::ProcedureKind,
+    /// Its Chinese name.
+    pub kind_label: String,
+    /// How it was found.
+    pub channel: Option<fangpin_domain::procedure::Channel>,
+    /// The channel in Chinese.
+    pub channel_label: String,
+    /// The day of discovery.
+    pub started_on: Option<String>,
+    /// The warning that raised it.
+    pub warning_id: Option<String>,
+    /// 绿色通道, when help started early.
+    pub green_channel: Option<fangpin_domain::procedure::GreenChannel>,
+    /// Its steps in order.
+    pub steps: Vec<StepView>,
+    /// How it ended, in Chinese.
+    pub outcome_zh: Option<String>,
+    /// The last day for the county's decision.
+    pub due: Option<String>,
+    /// Past that day undecided, or decided late.
+    pub overdue: bool,
+}

@@ -71,6 +71,8 @@ pub struct Settings {
     pub timeout: Duration,
     /// The built console (ui/console/dist), served under `/console/`.
     pub console_dir: Option<std::path::PathBuf>,
+    /// The policy settings: the procedures' steps and limits, the re-check and rating.
+    pub policy: Arc<fangpin_domain::PolicyBook>,
 }
 
 impl Default for Settings {
@@ -83,6 +85,7 @@ impl Default for Settings {
             max_body: 16 * 1024 * 1024,
             timeout: Duration::from_secs(60),
             console_dir: None,
+            policy: Arc::new(fangpin_domain::PolicyBook::seed()),
         }
     }
 }
@@ -207,6 +210,7 @@ impl FromRequestParts<AppState> for Authed {
         Ok(Authed(Actor {
             user,
             device: stored.device,
+            policy: state.settings.policy.clone(),
         }))
     }
 }

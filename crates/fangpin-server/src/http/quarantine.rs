@@ -85,5 +85,9 @@ async fn release(
         ));
     }
     let now = s.now();
-    Ok(Json(s.backend.release_quarantine(req.device, now).await?))
+    Ok(Json(
+        s.backend
+            .release_quarantine(req.device, s.settings.policy.clone(), now)
+            .await?,
+    ))
 }

@@ -86,7 +86,11 @@ async fn judge_waiting_changes_again(s: &AppState, now: i64) {
         }
     };
     for device in waiting {
-        match s.backend.release_quarantine(device, now).await {
+        match s
+            .backend
+            .release_quarantine(device, s.settings.policy.clone(), now)
+            .await
+        {
             Ok(r) if r.accepted > 0 => {
                 tracing::info!(%device, accepted = r.accepted, "changes waiting for their parents taken");
             }

@@ -247,7 +247,10 @@ pub async fn quarantine_is_visible_and_released_once_the_cause_is_fixed(b: Arc<d
     let mut wider = cadre.user.clone();
     wider.scope = Scope::new([V1, V2]);
     b.update_user(wider).await.unwrap();
-    let report = b.release_quarantine(cadre.device.id, NOW).await.unwrap();
+    let report = b
+        .release_quarantine(cadre.device.id, cadre.policy.clone(), NOW)
+        .await
+        .unwrap();
     assert_eq!(
         (report.judged, report.accepted, report.still_refused),
         (batch.len() as u64, batch.len() as u64, 0)

@@ -49,6 +49,8 @@ macro_rules! backend_suite {
             a_field_keeps_only_its_heads,
             progress_comes_from_the_read_model,
             the_read_model_equals_a_rebuild_after_random_pushes,
+            procedure_steps_are_judged_by_the_areas_policy,
+            township_records_are_written_by_the_township,
         );
     };
     (@cases $with:path; $($case:ident),* $(,)?) => {
@@ -87,7 +89,14 @@ pub async fn actor(b: &dyn Backend, name: &str, role: Role, scope: &[&str]) -> (
         .await
         .expect("create device");
     let writer = Writer::new(DeviceId(device.id), UserId(user.id));
-    (Actor { user, device }, writer)
+    (
+        Actor {
+            user,
+            device,
+            policy: std::sync::Arc::new(fangpin_domain::PolicyBook::seed()),
+        },
+        writer,
+    )
 }
 
 fn household(n: u128) -> RowKey {
@@ -165,3 +174,5 @@ mod pull;
 pub use pull::*;
 mod read_model;
 pub use read_model::*;
+mod procedure;
+pub use procedure::*;

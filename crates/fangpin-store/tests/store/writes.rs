@@ -385,12 +385,17 @@ fn one_household_comes_with_everything_in_it_and_tasks_and_warnings_are_listed()
             )?;
             e.create(
                 &row("procedure", 1),
-                &[("household_id", hid.clone()), ("kind", json!("identify"))],
+                &[
+                    ("household_id", hid.clone()),
+                    ("kind", json!("identification")),
+                ],
             )?;
-            e.append(
+            e.save(
                 &row("procedure", 1),
-                "steps",
-                json!({"step": "村民代表评议"}),
+                &[(
+                    "appraisal",
+                    json!({"on": "2025-03-04", "attendance": 21, "in_favour": 20, "passed": true}),
+                )],
             )?;
             e.create(
                 &row("warning", 1),
@@ -431,10 +436,7 @@ fn one_household_comes_with_everything_in_it_and_tasks_and_warnings_are_listed()
     assert_eq!(d.risks.len(), 1);
     assert_eq!(d.measures.len(), 1);
     assert_eq!(d.visits.len(), 1);
-    assert_eq!(
-        d.procedures[0].data["steps"],
-        json!([{"step": "村民代表评议"}])
-    );
+    assert_eq!(d.procedures[0].data["appraisal"]["attendance"], json!(21));
     assert_eq!(d.warnings.len(), 1);
     assert_eq!(d.verification_tasks.len(), 2);
     assert!(d.conflicts.is_empty());

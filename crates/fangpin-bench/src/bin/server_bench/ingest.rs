@@ -153,6 +153,7 @@ fn plan_in_memory(work: &[Work], actors: &[Actor]) -> Result<(f64, f64, f64)> {
     for (w, a) in work.iter().zip(actors) {
         let pusher = Pusher {
             role: a.user.role,
+            policy: &a.policy,
             scope: &a.user.scope,
             user: UserId(a.user.id),
             device: DeviceId(a.device.id),

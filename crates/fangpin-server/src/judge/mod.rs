@@ -9,14 +9,18 @@
 //! operation fits the field's merge rule and the ledger's state machine; resolving a conflict
 //! needs a supervisor; and the field keeps a bounded number of heads and entries.
 
-use fangpin_catalogue::{self as catalogue, HOUSEHOLD, VILLAGE_CODE};
+use fangpin_catalogue as catalogue;
 use fangpin_sync::wire::{Refusal, RefusalCode, MAX_PARENTS};
 use fangpin_sync::{
     is_resolution, validate, Change, DeviceId, FieldRule, Op, RowKey, UserId, Version, VersionId,
     WriteError, ALIVE,
 };
 
+use fangpin_domain::PolicyBook;
+
 use crate::model::{Role, Scope};
+
+mod workflow;
 use crate::state::{insert_causal, RowState};
 
 /// The most entries an append-only field keeps.
@@ -38,6 +42,8 @@ pub struct Pusher<'a> {
     pub device: DeviceId,
     /// The service's clock, ms since the epoch.
     pub now_ms: i64,
+    /// The policy settings, for the workflow's rules.
+    pub policy: &'a PolicyBook,
 }
 
 /// What the judge needs to know about one change beyond the change itself.
@@ -147,6 +153,9 @@ pub fn judge(p: &Pusher<'_>, change: &Change, facts: &Facts<'_>) -> Result<Strin
             "only a township or county supervisor may resolve a conflict",
         ));
     }
+    if !resolves {
+        workflow::check(p, change, facts, village)?;
+    }
     if let Some(reg) = register {
         let mut after = reg.clone();
         insert_causal(&mut after, Version::from_change(change));
@@ -229,7 +238,9 @@ fn check_move(change: &Change, village: &str, facts: &Facts<'_>) -> Result<(), R
     let Op::Set { value } = &change.op else {
         return Ok(());
     };
-    if change.row.table == HOUSEHOLD && change.field == VILLAGE_CODE {
+    let own = catalogue::table(&change.row.table)
+        .is_some_and(|t| matches!(t.village, catalogue::Village::Own(f) if f == change.field));
+    if own {
         if value.as_str() != Some(village) {
             return Err(refuse(
                 change,
@@ -265,6 +276,8 @@ fn check_move(change: &Change, village: &str, facts: &Facts<'_>) -> Result<(), R
 
 #[cfg(test)]
 mod tests {
+    static POLICY: std::sync::LazyLock<fangpin_domain::PolicyBook> =
+        std::sync::LazyLock::new(fangpin_domain::PolicyBook::seed);
     use super::*;
     use fangpin_sync::{Hlc, LedgerStatus, Replica, Writer};
     use serde_json::json;
@@ -289,6 +302,7 @@ mod tests {
     fn pusher<'a>(c: &'a Case, role: Role) -> Pusher<'a> {
         Pusher {
             role,
+            policy: &POLICY,
             scope: &c.scope,
             user: c.writer.user,
             device: c.writer.device,

@@ -1,0 +1,218 @@
+//! The workflow on the service: a procedure's steps judged by role, order, notice length and
+//! contents under the area's policy, two cadres' concurrent 入户核实 kept as a conflict, and the
+//! township's records (campaigns) refused to village roles.
+
+use super::*;
+
+fn step(
+    w: &mut Writer,
+    r: &mut Replica,
+    p: &RowKey,
+    field: &str,
+    v: serde_json::Value,
+    t: u64,
+) -> Change {
+    w.set(r, p, field, v, t).expect("set")
+}
+
+/// Each step by its role, in order, is accepted; the wrong role, the wrong order, a short notice
+/// and a missing consent are refused with the rule named; two cadres recording 入户核实 offline
+/// with different records make a conflict a supervisor sees.
+pub async fn procedure_steps_are_judged_by_the_areas_policy(b: Arc<dyn Backend>) {
+    let b = &*b;
+    let (cadre, mut wc) = actor(b, "pc1", Role::VillageCadre, &[V1]).await;
+    let (helper, mut wh) = actor(b, "ph1", Role::Helper, &[V1]).await;
+    let (town, mut wt) = actor(b, "pt1", Role::TownshipSupervisor, &["530325101"]).await;
+    let (county, mut wk) = actor(b, "pk1", Role::CountyAdmin, &["530325"]).await;
+    let mut r = replica();
+    let h = household(0x700);
+    let p = RowKey::new("procedure", Uuid::from_u128(0x701));
+    let mut batch = wc.create(&mut r, &h, &[("village_code", json!(V1))], 1);
+    batch.extend(wc.create(
+        &mut r,
+        &p,
+        &[
+            ("household_id", json!(h.id.to_string())),
+            ("kind", json!("identification")),
+            ("channel", json!("cadre_visit")),
+            ("started_on", json!("2026-03-02")),
+        ],
+        1,
+    ));
+    assert!(push(b, &cadre, &batch).await.refusals.is_empty());
+
+    // Out of order: 民主评议 before 入户核实.
+    let appraisal = json!({"on": "2026-03-04", "attendance": 21, "in_favour": 20, "passed": true});
+    let early = step(&mut wc, &mut r, &p, "appraisal", appraisal.clone(), 2);
+    let resp = push(b, &cadre, &[early]).await;
+    assert_eq!(codes(&resp), vec![RefusalCode::InvalidTransition]);
+    assert!(
+        resp.refusals[0].reason.contains("needs verification first"),
+        "{}",
+        resp.refusals[0].reason
+    );
+    assert!(
+        resp.refusals[0].reason.contains("请先完成“入户核实”"),
+        "{}",
+        resp.refusals[0].reason
+    );
+
+    // Missing consent, then the wrong role.
+    let no_consent = json!({"on": "2026-03-03", "by": "李四", "checklist_done": true});
+    let c = step(&mut wc, &mut r, &p, "verification", no_consent, 3);
+    let resp = push(b, &cadre, &[c]).await;
+    assert_eq!(codes(&resp), vec![RefusalCode::InvalidValue]);
+    assert!(resp.refusals[0].reason.contains("承诺授权书"));
+    let verification = json!({"on": "2026-03-03", "by": "李四", "checklist_done": true, "consent_signature": "ab".repeat(32)});
+    let mut rt = replica();
+    for ch in &batch {
+        rt.apply(ch);
+    }
+    let by_town = step(
+        &mut wt,
+        &mut rt,
+        &p,
+        "verification",
+        verification.clone(),
+        3,
+    );
+    assert_eq!(
+        codes(&push(b, &town, &[by_town]).await),
+        vec![RefusalCode::NotPermitted]
+    );
+
+    // Two cadres record 入户核实 offline, differently: both kept, a conflict for the supervisor.
+    let mut rh = replica();
+    for ch in &batch {
+        rh.apply(ch);
+    }
+    let mine = step(&mut wc, &mut r, &p, "verification", verification.clone(), 4);
+    let mut other = verification.clone();
+    other["note"] = json!("另一名干部的记录");
+    let theirs = step(&mut wh, &mut rh, &p, "verification", other, 4);
+    assert!(push(b, &cadre, &[mine]).await.refusals.is_empty());
+    assert!(push(b, &helper, &[theirs]).await.refusals.is_empty());
+    let open = b.conflicts(town.user.scope.clone()).await.unwrap();
+    assert!(open.iter().any(|x| x.row == p && x.field == "verification"));
+    let resolved = b
+        .resolve(
+            town.clone(),
+            p.clone(),
+            "verification".into(),
+            Resolution::Value {
+                value: verification.clone(),
+            },
+            NOW,
+        )
+        .await
+        .expect("the supervisor resolves the step");
+    r.apply(&resolved);
+
+    // The rest in order; a notice of four days is refused, five accepted.
+    let a = step(&mut wc, &mut r, &p, "appraisal", appraisal, 5);
+    let cmp = json!({"on": "2026-03-04", "items": ["车辆"], "consistent": true});
+    let (mut rk, _) = pull_all(b, &county).await;
+    let resp = push(b, &cadre, &[a]).await;
+    assert!(resp.refusals.is_empty(), "{:?}", resp.refusals);
+    let cm = step(&mut wk, &mut rk, &p, "comparison", cmp, 5);
+    assert!(push(b, &county, std::slice::from_ref(&cm))
+        .await
+        .refusals
+        .is_empty());
+    r.apply(&cm);
+    let short = step(
+        &mut wc,
+        &mut r,
+        &p,
+        "publicity",
+        json!({"from": "2026-03-05", "to": "2026-03-08", "passed": true}),
+        6,
+    );
+    let resp = push(b, &cadre, &[short]).await;
+    assert_eq!(codes(&resp), vec![RefusalCode::InvalidValue]);
+    assert!(
+        resp.refusals[0].reason.contains("不得少于5天"),
+        "{}",
+        resp.refusals[0].reason
+    );
+    let notice = step(
+        &mut wc,
+        &mut r,
+        &p,
+        "publicity",
+        json!({"from": "2026-03-05", "to": "2026-03-09", "passed": true}),
+        7,
+    );
+    assert!(push(b, &cadre, std::slice::from_ref(&notice))
+        .await
+        .refusals
+        .is_empty());
+    // 乡镇审核 by the township, then a cadre's 县级审定 is refused and the county's accepted.
+    let (mut rt, _) = pull_all(b, &town).await;
+    let review = step(
+        &mut wt,
+        &mut rt,
+        &p,
+        "township_review",
+        json!({"on": "2026-03-10", "by": "王镇长", "approved": true}),
+        8,
+    );
+    let resp = push(b, &town, std::slice::from_ref(&review)).await;
+    assert!(resp.refusals.is_empty(), "{:?}", resp.refusals);
+    r.apply(&review);
+    let decision = json!({"on": "2026-03-12", "approved": true, "document": "富乡振发〔2026〕12号", "monitoring_type": "sudden_hardship"});
+    let by_cadre = step(&mut wc, &mut r, &p, "county_decision", decision.clone(), 9);
+    assert_eq!(
+        codes(&push(b, &cadre, &[by_cadre]).await),
+        vec![RefusalCode::NotPermitted]
+    );
+    let (mut rk2, _) = pull_all(b, &county).await;
+    let by_county = step(&mut wk, &mut rk2, &p, "county_decision", decision, 9);
+    let resp = push(b, &county, &[by_county]).await;
+    assert!(resp.refusals.is_empty(), "{:?}", resp.refusals);
+}
+
+/// Campaigns and assignments are the township's: a cadre's are refused, a supervisor's accepted.
+pub async fn township_records_are_written_by_the_township(b: Arc<dyn Backend>) {
+    let b = &*b;
+    let (cadre, mut wc) = actor(b, "tc1", Role::VillageCadre, &[V1]).await;
+    let (town, mut wt) = actor(b, "tt1", Role::TownshipSupervisor, &["530325101"]).await;
+    let campaign = RowKey::new("campaign", Uuid::from_u128(0x801));
+    let fields = [
+        ("name", json!("2026年春季排查整改行动")),
+        ("area_code", json!("530325101000")),
+    ];
+    let by_cadre = wc.create(&mut replica(), &campaign, &fields, 1);
+    let resp = push(b, &cadre, &by_cadre).await;
+    assert!(!resp.refusals.is_empty());
+    assert!(codes(&resp)
+        .iter()
+        .all(|c| matches!(c, RefusalCode::NotPermitted | RefusalCode::OutOfScope)));
+    let by_town = wt.create(&mut replica(), &campaign, &fields, 1);
+    let resp = push(b, &town, &by_town).await;
+    assert!(resp.refusals.is_empty(), "{:?}", resp.refusals);
+    let assignment = RowKey::new("assignment", Uuid::from_u128(0x802));
+    let a = [
+        ("campaign_id", json!(campaign.id.to_string())),
+        ("village_code", json!(V1)),
+        ("duty", json!("village_cadre")),
+        ("person_id", json!(cadre.user.id.to_string())),
+    ];
+    assert!(
+        push(b, &town, &wt.create(&mut replica(), &assignment, &a, 2))
+            .await
+            .refusals
+            .is_empty()
+    );
+    // The village cadre holds the assignment but not the township's campaign row.
+    let (mut rc, pulled) = pull_all(b, &cadre).await;
+    assert!(pulled.iter().any(|c| c.row == assignment));
+    assert!(pulled.iter().all(|c| c.row != campaign));
+    let edit = wc
+        .set(&mut rc, &assignment, "duty", json!("helper"), 3)
+        .unwrap();
+    assert_eq!(
+        codes(&push(b, &cadre, &[edit]).await),
+        vec![RefusalCode::NotPermitted]
+    );
+}
