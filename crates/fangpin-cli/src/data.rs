@@ -76,6 +76,9 @@ pub struct QuarantineRelease {
     /// The device.
     #[arg(long)]
     device: uuid::Uuid,
+    /// The policy the service judges under (the same file as `fangpin serve --policy`).
+    #[arg(long, env = "FANGPIN_POLICY")]
+    policy: Option<std::path::PathBuf>,
 }
 
 /// `fangpin quarantine …`.
@@ -99,7 +102,11 @@ pub async fn quarantine(cmd: QuarantineCommand) -> Result<()> {
         QuarantineCommand::Release(a) => {
             let r = open(&a.db)
                 .await?
-                .release_quarantine(a.device, now_ms())
+                .release_quarantine(
+                    a.device,
+                    crate::policy_or_seed(a.policy.as_deref())?,
+                    now_ms(),
+                )
                 .await?;
             writeln!(
                 out,

@@ -195,6 +195,14 @@ fn read_input(file: &str) -> Result<(String, String)> {
     }
 }
 
+/// The policy in `path`, or the built-in one when none is given.
+fn policy_or_seed(path: Option<&Path>) -> Result<std::sync::Arc<PolicyBook>> {
+    Ok(std::sync::Arc::new(match path {
+        Some(p) => load_policy(p)?,
+        None => PolicyBook::seed(),
+    }))
+}
+
 fn load_policy(path: &Path) -> Result<PolicyBook> {
     let source = path.display().to_string();
     let text = std::fs::read_to_string(path)

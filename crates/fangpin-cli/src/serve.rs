@@ -51,6 +51,10 @@ pub struct ServeArgs {
     /// The built console (ui/console/dist), served under /console/.
     #[arg(long, env = "FANGPIN_CONSOLE_DIR")]
     console_dir: Option<PathBuf>,
+    /// The policy settings (JSON, docs/household-json.md): the procedures' steps and limits,
+    /// the re-check sample and the star rating; the built-in ones when not given.
+    #[arg(long, env = "FANGPIN_POLICY")]
+    policy: Option<PathBuf>,
 }
 
 /// The file beside an embedded database that remembers the highest sequence number held.
@@ -151,6 +155,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         max_body: args.max_body,
         timeout: Duration::from_millis(args.request_timeout_ms.max(1)),
         console_dir: args.console_dir.clone(),
+        policy: crate::policy_or_seed(args.policy.as_deref())?,
         ..Settings::default()
     };
     let ttl = settings.quota.unfinished_ttl_ms;

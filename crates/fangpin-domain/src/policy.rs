@@ -251,8 +251,8 @@ impl PolicyOverride {
         if let Some(v) = self.recheck {
             settings.recheck = v;
         }
-        if let Some(v) = &self.rating {
-            settings.rating = v.clone();
+        if let Some(v) = self.rating {
+            settings.rating = v;
         }
     }
 }

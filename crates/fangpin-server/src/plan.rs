@@ -386,6 +386,7 @@ pub type RowChanges = BTreeMap<RowKey, (String, Vec<Change>)>;
 
 #[cfg(test)]
 mod tests {
+    use fangpin_catalogue::VILLAGE_CODE;
     static POLICY: std::sync::LazyLock<fangpin_domain::PolicyBook> =
         std::sync::LazyLock::new(fangpin_domain::PolicyBook::seed);
     use super::*;

@@ -276,6 +276,7 @@ fn check_move(change: &Change, village: &str, facts: &Facts<'_>) -> Result<(), R
 
 #[cfg(test)]
 mod tests {
+    use fangpin_catalogue::{HOUSEHOLD, VILLAGE_CODE};
     static POLICY: std::sync::LazyLock<fangpin_domain::PolicyBook> =
         std::sync::LazyLock::new(fangpin_domain::PolicyBook::seed);
     use super::*;

@@ -73,7 +73,7 @@ pub async fn device(b: &dyn Backend, user: &User, id: Uuid, secret: &str) -> Res
     Ok(Actor {
         user: user.clone(),
         device,
-        policy: std::sync::Arc::new(fangpin_domain::PolicyBook::seed()),
+        policy: std::sync::Arc::new(fangpin_server::model::PolicyBook::seed()),
     })
 }
 
