@@ -4,7 +4,10 @@
 
 use std::sync::Arc;
 
-use fangpin_app::field::{FieldApp, HouseholdQuery, NewLedgerItem, StatusView, VisitInput};
+use fangpin_app::field::{
+    FieldApp, HouseholdQuery, NewLedgerItem, NewProcedure, StatusView, VisitInput,
+};
+use fangpin_domain::procedure::{Channel, ProcedureKind, Step};
 use fangpin_server::http::NewUser;
 use fangpin_server::{AppState, Role, Scope, Settings};
 use fangpin_server_sqlite::SqliteBackend;
@@ -25,6 +28,7 @@ async fn service_with_backend(dir: &std::path::Path) -> (String, Arc<SqliteBacke
         ("cadre", Role::VillageCadre, V1),
         ("helper", Role::Helper, V1),
         ("sup", Role::TownshipSupervisor, "530325101"),
+        ("county", Role::CountyAdmin, "530325"),
     ] {
         let req = NewUser {
             username: u.into(),
@@ -864,4 +868,137 @@ async fn a_revocation_from_a_service_that_did_not_prove_who_it_is_wipes_nothing(
     let e = a.finish_sync(revoked()).unwrap_err();
     assert_eq!(e.code, "device_revoked");
     assert!(!a.status().enrolled, "wiped");
+}
+
+/// 纳入监测 across three devices: the cadre's device refuses a step out of order before the
+/// service sees it, records 入户核实 (with the signed consent) and 民主评议 offline and syncs;
+/// the township records 信息比对 and 乡镇审核 after the cadre's notice; the county's approval
+/// turns the household into a 监测户 with its category on the cadre's device after its next
+/// sync.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identification_runs_across_devices_and_changes_the_household() {
+    let dir = tempfile::tempdir().expect("dir");
+    let base = service(dir.path()).await;
+    let day = |ago: u64| (chrono::Local::now().date_naive() - chrono::Days::new(ago)).to_string();
+    let mut a = app(dir.path(), "a");
+    a.enrol(&base, "cadre", "password-123", "246810")
+        .await
+        .expect("enrol");
+    let form: Value = serde_json::from_str(EXAMPLE).expect("example");
+    let id = a
+        .save_form(None, &form, None)
+        .expect("save")
+        .household_id
+        .expect("id");
+    let p = a
+        .start_procedure(
+            id,
+            &NewProcedure {
+                kind: ProcedureKind::Identification,
+                channel: Channel::CadreVisit,
+                started_on: day(10),
+                warning_id: None,
+            },
+        )
+        .expect("start");
+    let appraisal = json!({"on": day(8), "attendance": 21, "in_favour": 20, "passed": true});
+    let e = a
+        .record_step(p.id, Step::Appraisal, appraisal.clone())
+        .unwrap_err();
+    assert_eq!(e.code, "out_of_order");
+    assert_eq!(e.message_zh, "请先完成“入户核实”，再登记“民主评议”。");
+    let e = a
+        .record_step(
+            p.id,
+            Step::Verification,
+            json!({"on": day(9), "by": "李四", "checklist_done": true}),
+        )
+        .unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.field.as_deref()),
+        ("missing", Some("consent_signature"))
+    );
+    let e = a
+        .record_step(
+            p.id,
+            Step::TownshipReview,
+            json!({"on": day(2), "by": "村干部", "approved": true}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "wrong_role");
+    let consent = a
+        .add_attachment("iVBORw0KGgoA", "image/png")
+        .expect("signature");
+    a.record_step(
+        p.id,
+        Step::Verification,
+        json!({"on": day(9), "by": "李四", "checklist_done": true, "consent_signature": consent}),
+    )
+    .expect("verification");
+    let v = a
+        .record_step(p.id, Step::Appraisal, appraisal)
+        .expect("appraisal");
+    assert_eq!(v.steps.iter().filter(|s| s.recorded.is_some()).count(), 2);
+    a.sync(&mut |_| {}).await.expect("sync");
+
+    let mut t = app(dir.path(), "t");
+    t.enrol(&base, "sup", "password-123", "135790")
+        .await
+        .expect("enrol sup");
+    t.sync(&mut |_| {}).await.expect("sync sup");
+    t.record_step(
+        p.id,
+        Step::Comparison,
+        json!({"on": day(8), "items": ["车辆", "房产"], "consistent": true}),
+    )
+    .expect("comparison");
+    t.sync(&mut |_| {}).await.expect("sync sup");
+    a.sync(&mut |_| {}).await.expect("sync");
+    let short = json!({"from": day(7), "to": day(4), "passed": true});
+    assert_eq!(
+        a.record_step(p.id, Step::Publicity, short)
+            .unwrap_err()
+            .code,
+        "short_notice"
+    );
+    a.record_step(
+        p.id,
+        Step::Publicity,
+        json!({"from": day(7), "to": day(3), "place": "村委会公示栏", "passed": true}),
+    )
+    .expect("publicity");
+    a.sync(&mut |_| {}).await.expect("sync");
+    t.sync(&mut |_| {}).await.expect("sync sup");
+    t.record_step(
+        p.id,
+        Step::TownshipReview,
+        json!({"on": day(2), "by": "王镇长", "approved": true}),
+    )
+    .expect("review");
+    t.sync(&mut |_| {}).await.expect("sync sup");
+
+    let mut k = app(dir.path(), "k");
+    k.enrol(&base, "county", "password-123", "975310")
+        .await
+        .expect("enrol county");
+    k.sync(&mut |_| {}).await.expect("sync county");
+    let done = k
+        .record_step(
+            p.id,
+            Step::CountyDecision,
+            json!({"on": day(1), "approved": true, "document": "富乡振发〔2026〕12号", "monitoring_type": "sudden_hardship"}),
+        )
+        .expect("decision");
+    assert!(done
+        .outcome_zh
+        .as_deref()
+        .is_some_and(|o| o.contains("纳入监测")));
+    k.sync(&mut |_| {}).await.expect("sync county");
+    a.sync(&mut |_| {}).await.expect("sync");
+    let h = a.household(id).expect("household");
+    assert_eq!(h.form["household"]["household_type"], "monitored");
+    assert_eq!(h.form["household"]["monitoring_type"], "sudden_hardship");
+    assert!(a.refusals().expect("refusals").is_empty());
+    let shown = a.procedures(id).expect("procedures");
+    assert!(shown[0].steps.iter().all(|s| s.recorded.is_some()));
 }
