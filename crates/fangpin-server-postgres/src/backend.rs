@@ -156,6 +156,34 @@ impl Backend for PostgresBackend {
         })
     }
 
+    fn office_write(
+        &self,
+        user: User,
+        policy: std::sync::Arc<fangpin_server::model::PolicyBook>,
+        writes: Vec<fangpin_server::office::OfficeWrite>,
+        now_ms: i64,
+    ) -> Fut<'_, fangpin_server::office::OfficeReport> {
+        Box::pin(async move {
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(pg)?;
+            let report = push::office_write(
+                &tx,
+                self.statement_timeout_ms,
+                &user,
+                &policy,
+                &writes,
+                now_ms,
+            )
+            .await?;
+            tx.commit().await.map_err(pg)?;
+            Ok(report)
+        })
+    }
+
+    fn rows(&self, scope: Scope, table: String) -> Fut<'_, Vec<RowRecord>> {
+        Box::pin(async move { readmodel::rows(&self.client().await?, &scope, &table).await })
+    }
+
     fn conflicts(&self, scope: Scope) -> Fut<'_, Vec<Conflict>> {
         Box::pin(async move { readmodel::conflicts(&self.client().await?, &scope).await })
     }

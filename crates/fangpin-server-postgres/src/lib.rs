@@ -206,20 +206,25 @@ impl PostgresBackend {
                 schema::MIGRATIONS.len()
             )));
         }
-        for (i, (sql, rebuild, after)) in
-            schema::MIGRATIONS.iter().enumerate().skip(version as usize)
-        {
+        // Every migration's tables first, then one rebuild of the read model (it fills every
+        // table the catalogue declares, so they must all exist), then the steps after it.
+        let pending = &schema::MIGRATIONS[version as usize..];
+        for (sql, _, _) in pending {
             tx.batch_execute(sql).await.map_err(db)?;
-            if *rebuild {
-                readmodel::rebuild(&tx, true).await?;
-            }
+        }
+        if pending.iter().any(|(_, rebuild, _)| *rebuild) {
+            readmodel::rebuild(&tx, true).await?;
+        }
+        for (_, _, after) in pending {
             tx.batch_execute(after).await.map_err(db)?;
+        }
+        if !pending.is_empty() {
             tx.execute("DELETE FROM schema_version", &[])
                 .await
                 .map_err(db)?;
             tx.execute(
                 "INSERT INTO schema_version(version) VALUES ($1)",
-                &[&(i as i32 + 1)],
+                &[&(schema::MIGRATIONS.len() as i32)],
             )
             .await
             .map_err(db)?;

@@ -7,6 +7,7 @@ use deadpool_postgres::{GenericClient, Transaction};
 use fangpin_server::backend::{ReleaseReport, Resolution};
 use fangpin_server::judge::Pusher;
 use fangpin_server::model::{Actor, Role, Scope};
+use fangpin_server::office::{office_changes, refusal_text, OfficeReport, OfficeWrite};
 use fangpin_server::plan::{
     acknowledged_through, parents_to_load, plan_push, resolution_change, rows_to_load, Loaded,
     Plan, PlanError,
@@ -378,6 +379,58 @@ pub(crate) async fn resolve(
     }
     write(tx, actor.user.id, &plan, now_ms).await?;
     Ok(change)
+}
+
+/// Writes the office's changes as the service's own device, judged like a push; all or nothing.
+pub(crate) async fn office_write(
+    tx: &Transaction<'_>,
+    timeout_ms: u64,
+    user: &fangpin_server::model::User,
+    policy: &fangpin_server::model::PolicyBook,
+    writes: &[OfficeWrite],
+    now_ms: i64,
+) -> Result<OfficeReport, BackendError> {
+    begin_push(tx, timeout_ms).await?;
+    let device = DeviceId(
+        meta(tx, "service_device")
+            .await?
+            .and_then(|d| d.parse().ok())
+            .ok_or_else(|| BackendError::Database("the service has no device".into()))?,
+    );
+    let first: u64 = meta(tx, "service_seq")
+        .await?
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+        + 1;
+    let keys: Vec<RowKey> = writes.iter().map(|w| w.row.clone()).collect();
+    let rows = load_rows(tx, &keys).await?;
+    let changes = office_changes(UserId(user.id), device, first, writes, &rows, now_ms)?;
+    let pusher = Pusher {
+        role: user.role,
+        policy,
+        scope: &user.scope,
+        user: UserId(user.id),
+        device,
+        now_ms,
+    };
+    let loaded = load(tx, &changes, device, true).await?;
+    let plan = match plan_push(&pusher, &changes, loaded) {
+        Ok(p) => p,
+        Err(e) => return Err(reused(tx, e).await),
+    };
+    if !plan.refused.is_empty() {
+        return Err(BackendError::Refused(refusal_text(&plan)));
+    }
+    write(tx, user.id, &plan, now_ms).await?;
+    set_meta(
+        tx,
+        "service_seq",
+        &(first + changes.len() as u64 - 1).to_string(),
+    )
+    .await?;
+    Ok(OfficeReport {
+        changes: changes.len() as u32,
+    })
 }
 
 /// Judges one device's quarantined changes again, in their order.

@@ -606,6 +606,44 @@ pub(crate) async fn row(
         .find(|r| scope.contains(&r.village)))
 }
 
+/// Every live row of a table in a scope, by village.
+pub(crate) async fn rows(
+    c: &impl GenericClient,
+    scope: &Scope,
+    table: &str,
+) -> Result<Vec<RowRecord>, BackendError> {
+    let Some(t) = catalogue::table(table) else {
+        return Err(BackendError::NotFound(format!("table {table}")));
+    };
+    let (sql, args) = county_scope_sql(scope, 1);
+    let rows = c
+        .query(
+            &format!(
+                "SELECT id, village, household_id, conflicts, updated_ms, data FROM rm_{} \
+                 WHERE alive AND {sql} ORDER BY village, id",
+                t.name
+            ),
+            &params(&[], &args),
+        )
+        .await
+        .map_err(pg)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let data: String = r.get(5);
+        out.push(RowRecord {
+            key: RowKey::new(t.name, r.get::<_, Uuid>(0)),
+            village: r.get(1),
+            household_id: r.get(2),
+            alive: true,
+            conflicts: u32::try_from(r.get::<_, i32>(3)).unwrap_or(0),
+            updated_ms: u64::try_from(r.get::<_, i64>(4)).unwrap_or(0),
+            data: parse(&data)?,
+            covered: Vec::new(),
+        });
+    }
+    Ok(out)
+}
+
 /// Open conflicts in a scope.
 pub(crate) async fn conflicts(
     c: &impl GenericClient,

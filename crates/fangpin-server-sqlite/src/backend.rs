@@ -109,6 +109,20 @@ impl Backend for SqliteBackend {
         self.write(move |c| push::resolve(c, &actor, &row, &field, resolution, now_ms))
     }
 
+    fn office_write(
+        &self,
+        user: User,
+        policy: std::sync::Arc<fangpin_server::model::PolicyBook>,
+        writes: Vec<fangpin_server::office::OfficeWrite>,
+        now_ms: i64,
+    ) -> Fut<'_, fangpin_server::office::OfficeReport> {
+        self.write(move |c| push::office_write(c, &user, &policy, &writes, now_ms))
+    }
+
+    fn rows(&self, scope: Scope, table: String) -> Fut<'_, Vec<RowRecord>> {
+        self.read(move |c| readmodel::rows(c, &scope, &table))
+    }
+
     fn conflicts(&self, scope: Scope) -> Fut<'_, Vec<Conflict>> {
         self.read(move |c| readmodel::conflicts(c, &scope))
     }

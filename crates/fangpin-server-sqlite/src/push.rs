@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use fangpin_server::backend::{ReleaseReport, Resolution};
 use fangpin_server::judge::Pusher;
 use fangpin_server::model::{Actor, Role, Scope};
+use fangpin_server::office::{office_changes, refusal_text, OfficeReport, OfficeWrite};
 use fangpin_server::plan::{
     acknowledged_through, parents_to_load, plan_push, resolution_change, rows_to_load, Loaded,
     Plan, PlanError,
@@ -402,6 +403,58 @@ pub(crate) fn resolve(
     write(&tx, actor.user.id, &plan, now_ms)?;
     tx.commit().map_err(db)?;
     Ok(change)
+}
+
+/// Writes the office's changes as the service's own device, judged like a push; all or nothing.
+pub(crate) fn office_write(
+    c: &mut Connection,
+    user: &fangpin_server::model::User,
+    policy: &fangpin_server::model::PolicyBook,
+    writes: &[OfficeWrite],
+    now_ms: i64,
+) -> Result<OfficeReport, BackendError> {
+    let tx = c
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db)?;
+    let device = DeviceId(
+        meta(&tx, "service_device")?
+            .and_then(|d| d.parse().ok())
+            .ok_or_else(|| BackendError::Database("the service has no device".into()))?,
+    );
+    let first: u64 = meta(&tx, "service_seq")?
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+        + 1;
+    let mut rows = std::collections::HashMap::new();
+    for w in writes {
+        if let Some(state) = load_row(&tx, &w.row)? {
+            rows.insert(w.row.clone(), state);
+        }
+    }
+    let changes = office_changes(UserId(user.id), device, first, writes, &rows, now_ms)?;
+    let pusher = Pusher {
+        role: user.role,
+        policy,
+        scope: &user.scope,
+        user: UserId(user.id),
+        device,
+        now_ms,
+    };
+    let loaded = load(&tx, &changes, device, true)?;
+    let plan = plan_push(&pusher, &changes, loaded).map_err(|e| reused(&tx, e))?;
+    if !plan.refused.is_empty() {
+        return Err(BackendError::Refused(refusal_text(&plan)));
+    }
+    write(&tx, user.id, &plan, now_ms)?;
+    set_meta(
+        &tx,
+        "service_seq",
+        &(first + changes.len() as u64 - 1).to_string(),
+    )?;
+    tx.commit().map_err(db)?;
+    Ok(OfficeReport {
+        changes: changes.len() as u32,
+    })
 }
 
 /// Judges one device's quarantined changes again, in their order.

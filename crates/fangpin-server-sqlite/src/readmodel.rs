@@ -420,6 +420,52 @@ pub(crate) fn scope_sql(scope: &Scope, column: &str) -> (String, Vec<String>) {
     }
 }
 
+/// Every live row of a table in a scope, by village.
+pub(crate) fn rows(
+    c: &Connection,
+    scope: &Scope,
+    table: &str,
+) -> Result<Vec<RowRecord>, BackendError> {
+    let Some(t) = catalogue::table(table) else {
+        return Err(BackendError::NotFound(format!("table {table}")));
+    };
+    let (sql, args) = scope_sql(scope, "village");
+    let mut stmt = c
+        .prepare(&format!(
+            "SELECT id, village, household_id, conflicts, updated_ms, data FROM rm_{} \
+             WHERE alive = 1 AND {sql} ORDER BY village, id",
+            t.name
+        ))
+        .map_err(db)?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            Ok((
+                r.get::<_, Uuid>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<Uuid>>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })
+        .map_err(db)?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (id, village, household_id, conflicts, updated_ms, data) = r.map_err(db)?;
+        out.push(RowRecord {
+            key: RowKey::new(t.name, id),
+            village,
+            household_id,
+            alive: true,
+            conflicts: u32::try_from(conflicts).unwrap_or(u32::MAX),
+            updated_ms: u64::try_from(updated_ms).unwrap_or(0),
+            data: parse(&data)?,
+            covered: Vec::new(),
+        });
+    }
+    Ok(out)
+}
+
 /// A row's current values, when it is in the scope.
 pub(crate) fn row(
     c: &Connection,

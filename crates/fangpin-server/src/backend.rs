@@ -47,6 +47,9 @@ pub enum BackendError {
         /// The device's highest sequence number the service holds.
         stored_through: u64,
     },
+    /// An office write was refused by the push rules; nothing was written.
+    #[error("refused: {0}")]
+    Refused(String),
     /// The request took longer than the service allows and was rolled back.
     #[error("the request was cancelled after its time limit and rolled back")]
     Cancelled,
@@ -233,6 +236,19 @@ pub trait Backend: Send + Sync + 'static {
         resolution: Resolution,
         now_ms: i64,
     ) -> Fut<'_, Change>;
+    /// Writes the office's changes as the service's own device with `user` as their author,
+    /// judged like a push under `policy`; all or nothing: a refused change refuses the write
+    /// with its reason ([`BackendError::Refused`]).
+    fn office_write(
+        &self,
+        user: User,
+        policy: std::sync::Arc<fangpin_domain::PolicyBook>,
+        writes: Vec<crate::office::OfficeWrite>,
+        now_ms: i64,
+    ) -> Fut<'_, crate::office::OfficeReport>;
+    /// Every live row of a table in a scope with its current values (the read model), by
+    /// village; for the office's figures and paperwork.
+    fn rows(&self, scope: Scope, table: String) -> Fut<'_, Vec<RowRecord>>;
     /// Open conflicts in a scope.
     fn conflicts(&self, scope: Scope) -> Fut<'_, Vec<Conflict>>;
     /// Every accepted version of a field in a scope, oldest first.

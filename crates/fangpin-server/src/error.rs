@@ -74,6 +74,9 @@ impl From<BackendError> for ApiError {
             BackendError::InvalidResolution(m) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_resolution", m)
             }
+            BackendError::Refused(m) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", m)
+            }
             BackendError::Attachment { code, message } => {
                 let status = match code {
                     "attachment_too_large" => StatusCode::PAYLOAD_TOO_LARGE,

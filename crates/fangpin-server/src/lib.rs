@@ -16,6 +16,7 @@ pub mod error;
 pub mod http;
 pub mod judge;
 pub mod model;
+pub mod office;
 pub mod plan;
 pub mod pull;
 pub mod state;

@@ -51,6 +51,7 @@ macro_rules! backend_suite {
             the_read_model_equals_a_rebuild_after_random_pushes,
             procedure_steps_are_judged_by_the_areas_policy,
             township_records_are_written_by_the_township,
+            office_writes_are_judged_and_reach_devices,
         );
     };
     (@cases $with:path; $($case:ident),* $(,)?) => {

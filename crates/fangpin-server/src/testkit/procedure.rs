@@ -216,3 +216,110 @@ pub async fn township_records_are_written_by_the_township(b: Arc<dyn Backend>) {
         vec![RefusalCode::NotPermitted]
     );
 }
+
+/// The office writes through the service: a problem found by 巡视 entered by the township for a
+/// household reaches the cadre's pull; a write the rules refuse writes nothing and says why;
+/// the read model lists the rows of a table in a scope.
+pub async fn office_writes_are_judged_and_reach_devices(b: Arc<dyn Backend>) {
+    use crate::office::OfficeWrite;
+    let b = &*b;
+    let (cadre, mut wc) = actor(b, "oc1", Role::VillageCadre, &[V1]).await;
+    let (town, _) = actor(b, "ot1", Role::TownshipSupervisor, &["530325101"]).await;
+    let h = household(0x900);
+    let batch = wc.create(
+        &mut replica(),
+        &h,
+        &[("village_code", json!(V1)), ("head_name", json!("赵六"))],
+        1,
+    );
+    assert!(push(b, &cadre, &batch).await.refusals.is_empty());
+    let item = RowKey::new("ledger_item", Uuid::from_u128(0x901));
+    let write = OfficeWrite {
+        row: item.clone(),
+        create: true,
+        fields: vec![
+            ("household_id".into(), json!(h.id.to_string())),
+            ("village_code".into(), json!(V1)),
+            ("source".into(), json!("inspection")),
+            ("problem_type".into(), json!("housing")),
+            ("description".into(), json!("巡视发现房屋漏雨未整改")),
+            ("deadline".into(), json!("2026-12-31")),
+            ("status".into(), LedgerStatus::NEW.to_value()),
+        ],
+    };
+    let report = b
+        .office_write(
+            town.user.clone(),
+            town.policy.clone(),
+            vec![write.clone()],
+            NOW,
+        )
+        .await
+        .expect("the township enters the problem");
+    assert_eq!(report.changes, 8);
+    let (r, pulled) = pull_all(b, &cadre).await;
+    assert!(pulled.iter().any(|c| c.row == item));
+    assert_eq!(r.value(&item, "source"), Some(json!("inspection")));
+    assert!(pulled
+        .iter()
+        .filter(|c| c.row == item)
+        .all(|c| c.author == UserId(town.user.id)));
+    // Entering it again is refused (the row exists); a cadre may not write a campaign.
+    assert!(b
+        .office_write(town.user.clone(), town.policy.clone(), vec![write], NOW)
+        .await
+        .is_err());
+    let campaign = OfficeWrite {
+        row: RowKey::new("campaign", Uuid::from_u128(0x902)),
+        create: true,
+        fields: vec![
+            ("name".into(), json!("行动")),
+            ("area_code".into(), json!("530325101000")),
+        ],
+    };
+    let e = b
+        .office_write(
+            cadre.user.clone(),
+            cadre.policy.clone(),
+            vec![campaign.clone()],
+            NOW,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, BackendError::Refused(_)), "{e}");
+    assert!(
+        b.rows(town.user.scope.clone(), "campaign".into())
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing was written"
+    );
+    b.office_write(town.user.clone(), town.policy.clone(), vec![campaign], NOW)
+        .await
+        .expect("the township's campaign");
+    let rows = b
+        .rows(town.user.scope.clone(), "ledger_item".into())
+        .await
+        .unwrap();
+    assert!(rows
+        .iter()
+        .any(|r| r.key == item && r.data["source"] == json!("inspection")));
+    assert!(b
+        .rows(Scope::new([V3]), "ledger_item".into())
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| r.key != item));
+    assert_eq!(
+        b.rows(town.user.scope.clone(), "campaign".into())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // The service's own numbering goes on after office writes: a resolution still works.
+    assert!(b
+        .rows(town.user.scope.clone(), "no_such_table".into())
+        .await
+        .is_err());
+}
