@@ -59,6 +59,8 @@ pub struct DemoHousehold {
     pub doc: Value,
     /// Problems for the ledger.
     pub problems: Vec<Problem>,
+    /// The day it was screened in the current campaign, for about two households in three.
+    pub screened_on: Option<NaiveDate>,
 }
 
 /// The generated township.
@@ -361,7 +363,14 @@ pub fn generate(seed: u64, households: usize, today: NaiveDate) -> Township {
                 progress: rng.gen_range(0..4),
             });
         }
-        out.push(DemoHousehold { doc, problems });
+        let screened_on = rng
+            .gen_bool(0.65)
+            .then(|| today - chrono::Days::new(rng.gen_range(0..25)));
+        out.push(DemoHousehold {
+            doc,
+            problems,
+            screened_on,
+        });
     }
     Township {
         offices,
@@ -399,10 +408,14 @@ pub fn changes(
             continue;
         };
         for (row, fields) in rows {
-            let fields: Vec<(&str, Value)> = fields
+            let mut fields: Vec<(&str, Value)> = fields
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.clone()))
                 .collect();
+            if let (crate::rows::HOUSEHOLD, Some(on)) = (row.table.as_str(), h.screened_on) {
+                fields.push(("screened_on", json!(on.to_string())));
+                fields.push(("screened_by", json!("村干部")));
+            }
             batch.extend(writer.create(&mut replica, &row, &fields, wall_ms));
         }
         for p in &h.problems {

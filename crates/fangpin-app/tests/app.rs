@@ -27,6 +27,7 @@ async fn service_with_backend(dir: &std::path::Path) -> (String, Arc<SqliteBacke
     for (u, role, scope) in [
         ("cadre", Role::VillageCadre, V1),
         ("helper", Role::Helper, V1),
+        ("office", Role::Office, V1),
         ("sup", Role::TownshipSupervisor, "530325101"),
         ("county", Role::CountyAdmin, "530325"),
     ] {
@@ -1001,4 +1002,430 @@ async fn an_identification_runs_across_devices_and_changes_the_household() {
     assert!(a.refusals().expect("refusals").is_empty());
     let shown = a.procedures(id).expect("procedures");
     assert!(shown[0].steps.iter().all(|s| s.recorded.is_some()));
+}
+
+// ---- the campaign, 我的任务 and 回访核查 --------------------------------------------------------
+
+/// The example household as the `n`-th of the village (1 to 9): its own 户编号, head's name,
+/// household type and identity numbers.
+fn nth_household(n: u32, head: &str, household_type: &str) -> Value {
+    let mut form: Value = serde_json::from_str(EXAMPLE).expect("example");
+    form["household"]["id"] = json!(format!("{V1}{:04}", n));
+    form["household"]["household_type"] = json!(household_type);
+    form["members"][0]["name"] = json!(head);
+    for m in form["members"].as_array_mut().expect("members") {
+        let id = m["id_number"].as_str().expect("id number").to_owned();
+        m["id_number"] = json!(valid_id(&format!("{}{n}{}", &id[..14], &id[15..17])));
+    }
+    form
+}
+
+/// A day counted from today, `YYYY-MM-DD`.
+fn day_from_today(days: i64) -> String {
+    (chrono::Local::now().date_naive() + chrono::Duration::days(days)).to_string()
+}
+
+/// A campaign's four phases, each `[from, to]` in days from today.
+fn phases(p: [(i64, i64); 4]) -> Value {
+    let names = ["plan", "screening", "recheck", "consolidation"];
+    Value::Array(
+        names
+            .iter()
+            .zip(p)
+            .map(|(phase, (from, to))| {
+                json!({"phase": phase, "from": day_from_today(from), "to": day_from_today(to)})
+            })
+            .collect(),
+    )
+}
+
+/// The township's user on the service, for its office writes.
+async fn township_user(backend: &SqliteBackend) -> fangpin_server::User {
+    user(backend, "sup").await
+}
+
+async fn user(backend: &SqliteBackend, name: &str) -> fangpin_server::User {
+    use fangpin_server::Backend;
+    backend
+        .user_by_name(name.into())
+        .await
+        .expect("user lookup")
+        .expect("user")
+        .user
+}
+
+/// Writes rows as the township's office does (through the service, judged like a push).
+async fn office_write(
+    backend: &SqliteBackend,
+    writes: Vec<fangpin_server::office::OfficeWrite>,
+) -> fangpin_server::office::OfficeReport {
+    use fangpin_server::Backend;
+    let town = township_user(backend).await;
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_millis(),
+    )
+    .expect("ms");
+    backend
+        .office_write(
+            town,
+            Arc::new(fangpin_domain::PolicyBook::seed()),
+            writes,
+            now,
+        )
+        .await
+        .expect("the township's write")
+}
+
+fn new_row(
+    table: &str,
+    id: uuid::Uuid,
+    fields: Vec<(&str, Value)>,
+) -> fangpin_server::office::OfficeWrite {
+    fangpin_server::office::OfficeWrite {
+        row: fangpin_sync::RowKey::new(table, id),
+        create: true,
+        fields: fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+    }
+}
+
+fn campaign_row(id: uuid::Uuid, name: &str, phases: &Value) -> fangpin_server::office::OfficeWrite {
+    new_row(
+        "campaign",
+        id,
+        vec![
+            ("name", json!(name)),
+            ("area_code", json!("530325101000")),
+            ("phases", phases.clone()),
+            ("focus", json!(["formerly_poor"])),
+        ],
+    )
+}
+
+fn assignment_row(
+    campaign: uuid::Uuid,
+    name: &str,
+    phases: &Value,
+    duty: &str,
+    person: &fangpin_server::User,
+    households: &[uuid::Uuid],
+) -> fangpin_server::office::OfficeWrite {
+    new_row(
+        "assignment",
+        uuid::Uuid::now_v7(),
+        vec![
+            ("campaign_id", json!(campaign.to_string())),
+            ("village_code", json!(V1)),
+            ("duty", json!(duty)),
+            ("person_id", json!(person.id.to_string())),
+            ("person_name", json!(person.display_name)),
+            (
+                "households",
+                json!(households.iter().map(|h| h.to_string()).collect::<Vec<_>>()),
+            ),
+            ("campaign_name", json!(name)),
+            ("phases", phases.clone()),
+            ("focus", json!(["formerly_poor"])),
+        ],
+    )
+}
+
+/// 我的任务 follows the township's current campaign: the cadre's own assignment (not the
+/// helper's, not last year's campaign), its focus group (脱贫户) first, and a household stops
+/// being listed once screened on or after 全面排查 began; the helper's device lists the
+/// helper's household.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn my_tasks_follow_the_current_campaigns_assignment_focus_group_first() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (base, backend) = service_with_backend(dir.path()).await;
+    let mut a = app(dir.path(), "a");
+    a.enrol(&base, "cadre", "password-123", "246810")
+        .await
+        .expect("enrol");
+    let mut ids = Vec::new();
+    for (n, head, kind) in [
+        (1, "张一", "ordinary"),
+        (2, "张二", "formerly_poor"),
+        (3, "张三", "formerly_poor"),
+        (4, "张四", "ordinary"),
+    ] {
+        let out = a
+            .save_form(None, &nth_household(n, head, kind), None)
+            .expect("save");
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        ids.push(out.household_id.expect("id"));
+    }
+    let (h1, h2, h3, h4) = (ids[0], ids[1], ids[2], ids[3]);
+    a.sync(&mut |_| {}).await.expect("sync");
+    // Without a campaign on the device, today's rule: screened this year.
+    let before = a.tasks().expect("tasks");
+    assert!(before.campaign.is_none());
+    assert_eq!(before.to_visit_count, 0, "all four were screened today");
+
+    let cadre = user(&backend, "cadre").await;
+    let helper = user(&backend, "helper").await;
+    let now = phases([(-20, -11), (-10, 30), (31, 50), (51, 70)]);
+    let last_year = phases([(-400, -391), (-390, -360), (-359, -340), (-339, -320)]);
+    let (current, old) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let mut writes = vec![
+        campaign_row(current, "2026年防返贫集中排查", &now),
+        campaign_row(old, "2025年防返贫集中排查", &last_year),
+        assignment_row(
+            current,
+            "2026年防返贫集中排查",
+            &now,
+            "village_cadre",
+            &cadre,
+            &[h1, h2, h4],
+        ),
+        assignment_row(
+            current,
+            "2026年防返贫集中排查",
+            &now,
+            "helper",
+            &helper,
+            &[h3],
+        ),
+        assignment_row(
+            old,
+            "2025年防返贫集中排查",
+            &last_year,
+            "village_cadre",
+            &cadre,
+            &[h3],
+        ),
+    ];
+    // The households were last screened before this campaign's 全面排查 (h4 after it began).
+    for (h, screened) in [(h1, -15), (h2, -15), (h3, -15), (h4, -3)] {
+        writes.push(fangpin_server::office::OfficeWrite {
+            row: fangpin_sync::RowKey::new("household", h),
+            create: false,
+            fields: vec![("screened_on".into(), json!(day_from_today(screened)))],
+        });
+    }
+    office_write(&backend, writes).await;
+    a.sync(&mut |_| {}).await.expect("sync");
+
+    let tasks = a.tasks().expect("tasks");
+    let c = tasks.campaign.as_ref().expect("the current campaign");
+    assert_eq!(c.campaign_name, "2026年防返贫集中排查");
+    assert_eq!(c.phase_label, "全面排查");
+    assert_eq!(c.phase_from.as_deref(), Some(day_from_today(-10).as_str()));
+    assert_eq!(c.phase_to.as_deref(), Some(day_from_today(30).as_str()));
+    assert_eq!(c.duty_label, "村干部");
+    assert_eq!(c.villages.len(), 1);
+    assert_eq!(c.focus_labels, ["脱贫户"]);
+    let listed: Vec<_> = tasks.to_visit.iter().map(|h| h.id).collect();
+    assert_eq!(
+        listed,
+        [h2, h1],
+        "the 脱贫户 first; not the helper's household nor last year's; h4 was visited"
+    );
+    assert_eq!(tasks.to_visit_count, 2);
+    assert_eq!(tasks.to_visit[0].head_name, "张二");
+
+    // Screened now, after 全面排查 began: no longer listed.
+    let form = a.household(h2).expect("household").form;
+    let out = a.save_form(Some(h2), &form, None).expect("save");
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let tasks = a.tasks().expect("tasks");
+    assert_eq!(
+        tasks.to_visit.iter().map(|h| h.id).collect::<Vec<_>>(),
+        [h1]
+    );
+    assert_eq!(tasks.to_visit_count, 1);
+
+    // The helper's device follows the helper's assignment.
+    let mut b = app(dir.path(), "b");
+    b.enrol(&base, "helper", "password-123", "135790")
+        .await
+        .expect("enrol b");
+    b.sync(&mut |_| {}).await.expect("sync b");
+    let tasks = b.tasks().expect("tasks");
+    assert_eq!(
+        tasks.campaign.as_ref().map(|c| c.duty_label.as_str()),
+        Some("帮扶责任人")
+    );
+    assert_eq!(
+        tasks.to_visit.iter().map(|h| h.id).collect::<Vec<_>>(),
+        [h3]
+    );
+}
+
+/// The households drawn for 回访核查 reach the village's devices; a cadre's device refuses to
+/// record a result before anything is sent; the 办事处's device checks the result (every
+/// differing field named), records it, and the service's read model holds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recheck_result_is_recorded_by_the_office_not_by_a_cadre() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (base, backend) = service_with_backend(dir.path()).await;
+    let mut a = app(dir.path(), "a");
+    a.enrol(&base, "cadre", "password-123", "246810")
+        .await
+        .expect("enrol");
+    let form: Value = serde_json::from_str(EXAMPLE).expect("example");
+    let h = a
+        .save_form(None, &form, None)
+        .expect("save")
+        .household_id
+        .expect("id");
+    a.sync(&mut |_| {}).await.expect("sync");
+    let cadre = user(&backend, "cadre").await;
+    let now = phases([(-40, -31), (-30, -10), (-9, 20), (21, 40)]);
+    let campaign = uuid::Uuid::now_v7();
+    let recheck = uuid::Uuid::now_v7();
+    office_write(
+        &backend,
+        vec![
+            campaign_row(campaign, "2026年防返贫集中排查", &now),
+            assignment_row(
+                campaign,
+                "2026年防返贫集中排查",
+                &now,
+                "village_cadre",
+                &cadre,
+                &[],
+            ),
+            new_row(
+                "recheck",
+                recheck,
+                vec![
+                    ("household_id", json!(h.to_string())),
+                    ("village_code", json!(V1)),
+                    ("campaign_id", json!(campaign.to_string())),
+                    ("rank", json!(1)),
+                ],
+            ),
+        ],
+    )
+    .await;
+    a.sync(&mut |_| {}).await.expect("sync");
+    assert_eq!(
+        a.tasks().expect("tasks").campaign.map(|c| c.phase_label),
+        Some("回访核查".to_owned())
+    );
+    let drawn = a.rechecks().expect("rechecks");
+    assert_eq!(drawn.len(), 1);
+    let r = &drawn[0];
+    assert_eq!(
+        (
+            r.id,
+            r.household_id,
+            r.head_name.as_str(),
+            r.group_name.as_str(),
+            r.rank
+        ),
+        (recheck, h, "张国华", "3组", Some(1))
+    );
+    assert_eq!(r.campaign_name.as_deref(), Some("2026年防返贫集中排查"));
+    assert!(r.result.is_none() && !r.may_record);
+
+    let found = fangpin_domain::recheck::RecheckResult {
+        checked_on: chrono::Local::now().date_naive(),
+        checked_by: "王芳".into(),
+        agrees: false,
+        differing_fields: vec!["phone".into()],
+        note: "户主电话已更换".into(),
+    };
+    let pending = a.status().pending_changes;
+    let e = a.record_recheck(recheck, found.clone()).unwrap_err();
+    assert_eq!(e.code, "wrong_role");
+    assert!(
+        e.message_zh.contains("镇扶贫办、县级管理员、办事处"),
+        "{}",
+        e.message_zh
+    );
+    assert_eq!(a.status().pending_changes, pending, "nothing is written");
+
+    let mut o = app(dir.path(), "o");
+    o.enrol(&base, "office", "password-123", "975310")
+        .await
+        .expect("enrol office");
+    o.sync(&mut |_| {}).await.expect("sync office");
+    let drawn = o.rechecks().expect("rechecks");
+    assert!(drawn.len() == 1 && drawn[0].may_record);
+    let e = o
+        .record_recheck(
+            recheck,
+            fangpin_domain::recheck::RecheckResult {
+                differing_fields: Vec::new(),
+                ..found.clone()
+            },
+        )
+        .unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.field.as_deref()),
+        ("invalid", Some("differing_fields"))
+    );
+    assert!(!e.message_zh.is_empty());
+    let shown = o.record_recheck(recheck, found.clone()).expect("record");
+    assert_eq!(shown.result.as_ref(), Some(&found));
+    let out = o.sync(&mut |_| {}).await.expect("sync office");
+    assert!(out.pushed > 0 && out.refused == 0, "{out:?}");
+    use fangpin_server::Backend;
+    let rows = backend
+        .rows(Scope::new([V1]), "recheck".into())
+        .await
+        .expect("read model");
+    let row = rows
+        .iter()
+        .find(|r| r.key.id == recheck)
+        .expect("the recheck row");
+    assert_eq!(row.data["result"]["differing_fields"], json!(["phone"]));
+    assert_eq!(row.data["result"]["checked_by"], "王芳");
+    assert_eq!(row.data["result"]["agrees"], false);
+    a.sync(&mut |_| {}).await.expect("sync");
+    assert_eq!(
+        a.rechecks().expect("rechecks")[0].result.as_ref(),
+        Some(&found),
+        "the cadre's device shows what the re-check found"
+    );
+}
+
+/// A procedure past its time limit is listed among 我的任务 with its household's head; one
+/// started today is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overdue_procedure_appears_in_my_tasks() {
+    let dir = tempfile::tempdir().expect("dir");
+    let base = service(dir.path()).await;
+    let mut a = app(dir.path(), "a");
+    a.enrol(&base, "cadre", "password-123", "246810")
+        .await
+        .expect("enrol");
+    let form: Value = serde_json::from_str(EXAMPLE).expect("example");
+    let h = a
+        .save_form(None, &form, None)
+        .expect("save")
+        .household_id
+        .expect("id");
+    assert!(a.tasks().expect("tasks").overdue_procedures.is_empty());
+    let start = |days: i64| NewProcedure {
+        kind: ProcedureKind::Identification,
+        channel: Channel::CadreVisit,
+        started_on: day_from_today(-days),
+        warning_id: None,
+    };
+    let late = a.start_procedure(h, &start(40)).expect("start");
+    a.start_procedure(h, &start(0)).expect("start");
+    let tasks = a.tasks().expect("tasks");
+    assert_eq!(
+        tasks
+            .overdue_procedures
+            .iter()
+            .map(|p| p.id)
+            .collect::<Vec<_>>(),
+        [late.id]
+    );
+    assert!(tasks.overdue_procedures[0].overdue);
+    assert_eq!(
+        tasks.procedure_heads.get(&h).map(String::as_str),
+        Some("张国华")
+    );
+    assert_eq!(
+        tasks.overdue_procedures[0],
+        a.procedures(h).expect("procedures")[0],
+        "shown as the household's 监测程序 tab shows it"
+    );
 }

@@ -478,6 +478,7 @@ pub static TABLES: &[Table] = &[
                 ..by(TOWNSHIP, f("person_id", "责任人账号", text(36)))
             },
             by(TOWNSHIP, f("person_name", "责任人", text(64))),
+            by(TOWNSHIP, f("office_name", "所属办事处", text(64))),
             by(TOWNSHIP, f("households", "包户", Kind::List(&Kind::RowId, 1000))),
             by(TOWNSHIP, f("campaign_name", "行动名称", text(100))),
             by(TOWNSHIP, f("phases", "阶段安排", Kind::Object(&PHASES))),

@@ -137,6 +137,11 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
         town.villages.len(),
         town.offices.len()
     )?;
+    let campaign = demo_campaign(&backend, &actor.user, &town, &actor.policy, today).await?;
+    writeln!(
+        out,
+        "campaign {campaign}: 全面排查 now, each village assigned to its cadre and its 办事处"
+    )?;
     writeln!(
         out,
         "accounts (password {:?}): admin, zhen (township supervisor), office1..{}, cadre01..{:02}",
@@ -145,4 +150,88 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
         town.villages.len()
     )?;
     Ok(())
+}
+
+/// The demo's campaign, written by the township supervisor: 制定方案 a month ago, 全面排查
+/// around today, then 回访核查 and 巩固提升; each village assigned to its cadre, under its 办事处.
+async fn demo_campaign(
+    backend: &std::sync::Arc<dyn fangpin_server::Backend>,
+    user: &fangpin_server::model::User,
+    town: &fangpin_app::township::Township,
+    policy: &std::sync::Arc<fangpin_domain::PolicyBook>,
+    today: chrono::NaiveDate,
+) -> Result<uuid::Uuid> {
+    use fangpin_domain::campaign::{Phase, PhaseDates, Phases};
+    use fangpin_server::office::OfficeWrite;
+    use fangpin_sync::RowKey;
+    use serde_json::json;
+    let d = |days: i64| today + chrono::Duration::days(days);
+    let phases = Phases::new(vec![
+        PhaseDates {
+            phase: Phase::Plan,
+            from: d(-40),
+            to: d(-31),
+        },
+        PhaseDates {
+            phase: Phase::Screening,
+            from: d(-30),
+            to: d(30),
+        },
+        PhaseDates {
+            phase: Phase::Recheck,
+            from: d(31),
+            to: d(60),
+        },
+        PhaseDates {
+            phase: Phase::Consolidation,
+            from: d(61),
+            to: d(90),
+        },
+    ])
+    .map_err(|e| anyhow::anyhow!("demo phases: {e}"))?;
+    let id = uuid::Uuid::now_v7();
+    let name = format!(
+        "{}防止返贫监测帮扶排查整改行动",
+        fangpin_app::township::TOWNSHIP_NAME
+    );
+    let mut writes = vec![OfficeWrite {
+        row: RowKey::new("campaign", id),
+        create: true,
+        fields: vec![
+            ("name".into(), json!(name)),
+            (
+                "area_code".into(),
+                json!(format!("{:0<12}", fangpin_app::township::TOWNSHIP)),
+            ),
+            ("phases".into(), json!(phases)),
+            ("focus".into(), json!(["monitored", "formerly_poor"])),
+        ],
+    }];
+    for (i, v) in town.villages.iter().enumerate() {
+        let cadre = backend
+            .user_by_name(format!("cadre{:02}", i + 1))
+            .await?
+            .context("the demo cadre")?
+            .user;
+        let office = town.offices.iter().find(|o| o.villages.contains(&v.code));
+        writes.push(OfficeWrite {
+            row: RowKey::new("assignment", uuid::Uuid::now_v7()),
+            create: true,
+            fields: vec![
+                ("campaign_id".into(), json!(id.to_string())),
+                ("village_code".into(), json!(v.code)),
+                ("duty".into(), json!("village_cadre")),
+                ("person_id".into(), json!(cadre.id.to_string())),
+                ("person_name".into(), json!(cadre.display_name)),
+                ("office_name".into(), json!(office.map(|o| o.name.clone()))),
+                ("campaign_name".into(), json!(name)),
+                ("phases".into(), json!(phases)),
+                ("focus".into(), json!(["monitored", "formerly_poor"])),
+            ],
+        });
+    }
+    backend
+        .office_write(user.clone(), policy.clone(), writes, now_ms())
+        .await?;
+    Ok(id)
 }

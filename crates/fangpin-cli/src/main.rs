@@ -22,6 +22,7 @@ mod data;
 mod demo;
 mod serve;
 mod service;
+mod workflow;
 
 /// The fangpin command line: tools for 防止返贫监测帮扶排查整改.
 #[derive(Debug, Parser)]
@@ -58,6 +59,13 @@ enum Command {
     /// Imports area names.
     #[command(subcommand)]
     Area(data::AreaCommand),
+    /// The township's campaign: create it, draw the re-check sample, print progress and
+    /// ratings.
+    #[command(subcommand)]
+    Campaign(workflow::CampaignCommand),
+    /// Procedures: record a step at the office.
+    #[command(subcommand)]
+    Procedure(workflow::ProcedureCommand),
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +137,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Quarantine(cmd) => runtime()?.block_on(data::quarantine(cmd)),
         Command::Epoch(cmd) => runtime()?.block_on(data::epoch(cmd)),
         Command::Area(cmd) => runtime()?.block_on(data::area(cmd)),
+        Command::Campaign(cmd) => runtime()?.block_on(workflow::campaign(cmd)),
+        Command::Procedure(cmd) => runtime()?.block_on(workflow::procedure(cmd)),
     }
 }
 

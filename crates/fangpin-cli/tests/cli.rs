@@ -254,3 +254,163 @@ fn a_birth_after_today_is_rejected() {
     let o = fangpin(&["assess", "-", "--today", "2010-08-31"], EXAMPLE);
     assert_rejected(&o, "members[3].id_number", "is after today (2010-08-31)");
 }
+
+/// The township's workflow from the command line on a demo database: the demo's campaign
+/// shows its progress per 办事处, village and person; the re-check sample is drawn once from a
+/// recorded seed; ratings print with their computation; a cadre may not create a campaign; a
+/// step of a procedure the office cannot see is refused.
+#[test]
+fn a_campaign_is_followed_sampled_and_rated_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("server.db");
+    let db = db.to_str().expect("path");
+    let o = fangpin(
+        &["demo", "--db", db, "--households", "150", "--seed", "3"],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    let id = text
+        .lines()
+        .find_map(|l| l.strip_prefix("campaign "))
+        .and_then(|l| l.split(':').next())
+        .expect("the demo names its campaign")
+        .to_owned();
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--db", db]);
+        fangpin(&all, "")
+    };
+    let o = run(&["campaign", "progress", "--as", "zhen", "--campaign", &id]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = String::from_utf8_lossy(&o.stdout).to_string();
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect())
+        .collect();
+    let total = rows
+        .iter()
+        .find(|r| r[0] == "全镇")
+        .expect("the township's line");
+    assert_eq!(total[2], "150", "every household is to be visited: {table}");
+    let sum = |kind: &str, col: usize| -> u32 {
+        rows.iter()
+            .filter(|r| r[0] == kind)
+            .map(|r| r[col].parse::<u32>().unwrap())
+            .sum()
+    };
+    for col in [2, 3, 4, 7, 8, 9] {
+        assert_eq!(
+            sum("村", col),
+            total[col].parse::<u32>().unwrap(),
+            "villages add up in column {col}"
+        );
+        assert_eq!(
+            sum("办事处", col),
+            total[col].parse::<u32>().unwrap(),
+            "offices add up in column {col}"
+        );
+    }
+    let screened: u32 = total[4].parse().unwrap();
+    assert!(
+        screened > 50 && screened < 150,
+        "about two in three are screened: {screened}"
+    );
+    assert_eq!(
+        rows.iter().filter(|r| r[0] == "责任人").count(),
+        rows.iter().filter(|r| r[0] == "村").count()
+    );
+
+    let o = run(&[
+        "campaign",
+        "sample",
+        "--as",
+        "zhen",
+        "--campaign",
+        &id,
+        "--seed",
+        "42",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let drawn: u32 = String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .expect("drew N households");
+    assert!(drawn >= 5, "at least five a village: {drawn}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("seed 42"));
+    let again = run(&[
+        "campaign",
+        "sample",
+        "--as",
+        "zhen",
+        "--campaign",
+        &id,
+        "--seed",
+        "42",
+    ]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already has a re-check sample"),
+        "{}",
+        stderr(&again)
+    );
+
+    let o = run(&["campaign", "ratings", "--as", "zhen", "--campaign", &id]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ratings = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(
+        ratings.lines().count(),
+        rows.iter().filter(|r| r[0] == "村").count()
+    );
+    assert!(
+        ratings
+            .lines()
+            .all(|l| l.contains("星") && l.contains("合计")),
+        "{ratings}"
+    );
+
+    let file = dir.path().join("campaign.json");
+    std::fs::write(
+        &file,
+        r#"{"name": "村里自己的行动", "area_code": "530325101000",
+            "phases": [
+              {"phase": "plan", "from": "2026-03-01", "to": "2026-03-05"},
+              {"phase": "screening", "from": "2026-03-06", "to": "2026-04-30"},
+              {"phase": "recheck", "from": "2026-05-01", "to": "2026-05-31"},
+              {"phase": "consolidation", "from": "2026-06-01", "to": "2026-06-30"}],
+            "assignments": []}"#,
+    )
+    .unwrap();
+    let o = run(&[
+        "campaign",
+        "create",
+        "--as",
+        "cadre01",
+        file.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("outside the user's scope"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["campaign", "create", "--as", "zhen", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let o = run(&[
+        "procedure",
+        "step",
+        "--as",
+        "zhen",
+        "--procedure",
+        "00000000-0000-0000-0000-000000000001",
+        "--step",
+        "township_review",
+        "--value",
+        r#"{"on": "2026-03-10", "by": "王", "approved": true}"#,
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("not found"), "{}", stderr(&o));
+}

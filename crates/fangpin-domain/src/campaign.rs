@@ -58,17 +58,53 @@ pub struct PhaseDates {
     pub to: NaiveDate,
 }
 
-/// A campaign's four phases, in order; the synced shape of its `phases` field.
+/// A phase's first and last day, as the synced `phases` object holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DateSpan {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day.
+    pub to: NaiveDate,
+}
+
+/// The synced form of [`Phases`]: one span per phase, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PhaseSpans {
+    /// 制定方案.
+    pub plan: DateSpan,
+    /// 全面排查.
+    pub screening: DateSpan,
+    /// 回访核查.
+    pub recheck: DateSpan,
+    /// 巩固提升.
+    pub consolidation: DateSpan,
+}
+
+/// A campaign's four phases, in order; synced as [`PhaseSpans`] (an object keyed by phase).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "Vec<PhaseDates>", into = "Vec<PhaseDates>")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(as = "Vec<PhaseDates>"))]
+#[serde(try_from = "PhaseSpans", into = "PhaseSpans")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(as = "PhaseSpans"))]
 pub struct Phases(Vec<PhaseDates>);
 
-impl TryFrom<Vec<PhaseDates>> for Phases {
+impl TryFrom<PhaseSpans> for Phases {
     type Error = String;
 
-    fn try_from(v: Vec<PhaseDates>) -> Result<Self, String> {
-        let p = Phases(v);
+    fn try_from(v: PhaseSpans) -> Result<Self, String> {
+        let at = |phase, s: DateSpan| PhaseDates {
+            phase,
+            from: s.from,
+            to: s.to,
+        };
+        let p = Phases(vec![
+            at(Phase::Plan, v.plan),
+            at(Phase::Screening, v.screening),
+            at(Phase::Recheck, v.recheck),
+            at(Phase::Consolidation, v.consolidation),
+        ]);
         p.validate().map_err(|e| {
             e.iter()
                 .map(|e| format!("{}: {}", e.field, e.message))
@@ -79,9 +115,21 @@ impl TryFrom<Vec<PhaseDates>> for Phases {
     }
 }
 
-impl From<Phases> for Vec<PhaseDates> {
+impl From<Phases> for PhaseSpans {
     fn from(p: Phases) -> Self {
-        p.0
+        let span = |ph| {
+            let d = p.dates(ph);
+            DateSpan {
+                from: d.from,
+                to: d.to,
+            }
+        };
+        PhaseSpans {
+            plan: span(Phase::Plan),
+            screening: span(Phase::Screening),
+            recheck: span(Phase::Recheck),
+            consolidation: span(Phase::Consolidation),
+        }
     }
 }
 
@@ -198,5 +246,14 @@ mod tests {
         missing.pop();
         assert!(Phases::new(missing).is_err());
         assert!(serde_json::from_value::<Phases>(serde_json::json!([])).is_err());
+        let synced = serde_json::to_value(&phases).unwrap();
+        assert_eq!(synced["screening"]["from"], "2026-03-06");
+        assert_eq!(serde_json::from_value::<Phases>(synced).unwrap(), phases);
+        let mut bad = serde_json::to_value(&phases).unwrap();
+        bad["recheck"]["from"] = serde_json::json!("2026-04-01");
+        assert!(
+            serde_json::from_value::<Phases>(bad).is_err(),
+            "overlapping phases"
+        );
     }
 }

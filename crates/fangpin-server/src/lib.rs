@@ -10,6 +10,7 @@
 pub mod attachment;
 pub mod auth;
 pub mod backend;
+pub mod campaign;
 #[cfg(feature = "testkit")]
 pub mod cluster;
 pub mod error;

@@ -396,6 +396,39 @@ impl Store {
         self.views("ledger_item", &w, &args)
     }
 
+    /// Every live row of a synced table, by id; nothing for a table the device does not keep.
+    /// For the few records a screen reads whole (procedures, campaigns).
+    pub fn live_rows(&self, table: &str) -> Result<Vec<RowView>, StoreError> {
+        if materialise::spec(table).is_none() {
+            return Ok(Vec::new());
+        }
+        self.views(table, "alive = 1 ORDER BY id", &[])
+    }
+
+    /// The live campaign assignments naming `person_id` (a user's id), or every live one when
+    /// none is given, by village.
+    pub fn assignments(&self, person_id: Option<Uuid>) -> Result<Vec<RowView>, StoreError> {
+        match person_id {
+            Some(p) => self.views(
+                "assignment",
+                "alive = 1 AND person_id = ?1 ORDER BY village_code, id",
+                &[Sql::Text(p.to_string())],
+            ),
+            None => self.views("assignment", "alive = 1 ORDER BY village_code, id", &[]),
+        }
+    }
+
+    /// The live re-check rows (households drawn for 回访核查), by their rank in the draw (none
+    /// last), then id.
+    pub fn rechecks(&self) -> Result<Vec<RowView>, StoreError> {
+        self.views(
+            "recheck",
+            "alive = 1 ORDER BY json_extract(data, '$.rank') IS NULL, \
+             json_extract(data, '$.rank'), id",
+            &[],
+        )
+    }
+
     /// Open conflicts, by row and field, at most `limit`.
     pub fn conflicts(&self, limit: usize) -> Result<Vec<Conflict>, StoreError> {
         let mut stmt = self

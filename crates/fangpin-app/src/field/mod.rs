@@ -8,7 +8,8 @@
 //!
 //! One module per use-case area, each adding its own `impl FieldApp` block: `session`
 //! (enrolment, unlock, lock, passcode, sign-out), `households`, `screening` (forms and
-//! drafts), `ledger`, `tasks`, `sync`, `conflicts` and `attachments`; `errors` and
+//! drafts), `ledger`, `procedures`, `tasks` (following the campaign's assignment), `rechecks`
+//! (回访核查), `sync`, `conflicts` and `attachments`; `errors` and
 //! `views` hold the types that reach the screen, re-exported here.
 
 mod attachments;
@@ -17,6 +18,7 @@ mod errors;
 mod households;
 mod ledger;
 mod procedures;
+mod rechecks;
 mod screening;
 mod session;
 mod sync;
@@ -34,10 +36,11 @@ use uuid::Uuid;
 pub use errors::{AppError, FieldErrorView};
 pub use sync::SyncJob;
 pub use views::{
-    AppStatus, AssessOutcome, AttachmentView, BaseValue, ChangedField, ConflictView, FormDraft,
-    FormRowIds, HeadView, HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo,
-    LedgerItemView, MoveView, NewLedgerItem, NewProcedure, ProcedureView, RebasedForm, RefusalView,
-    SaveOutcome, StatusView, StepView, SyncOutcome, Tasks, UserInfo, VisitInput, VisitView,
+    AppStatus, AssessOutcome, AttachmentView, BaseValue, CampaignTaskView, ChangedField,
+    ConflictView, FormDraft, FormRowIds, HeadView, HouseholdForm, HouseholdListItem,
+    HouseholdQuery, HouseholdView, IdInfo, LedgerItemView, MoveView, NewLedgerItem, NewProcedure,
+    ProcedureView, RebasedForm, RecheckView, RefusalView, SaveOutcome, StatusView, StepView,
+    SyncOutcome, Tasks, UserInfo, VisitInput, VisitView,
 };
 
 use session::Config;

@@ -40,11 +40,11 @@ fn bad(code: &str, message: String, zh: impl Into<String>) -> AppError {
 }
 
 impl FieldApp {
-    fn role(&self) -> Option<Role> {
+    pub(super) fn role(&self) -> Option<Role> {
         self.config.as_ref().and_then(|c| Role::parse(&c.user.role))
     }
 
-    fn procedure_settings(&self, village: &str) -> ProcedureSettings {
+    pub(super) fn procedure_settings(&self, village: &str) -> ProcedureSettings {
         self.policy.settings(village).procedure
     }
 
@@ -73,7 +73,7 @@ impl FieldApp {
             .collect())
     }
 
-    fn procedure_view(
+    pub(super) fn procedure_view(
         &self,
         r: &RowView,
         settings: &ProcedureSettings,

@@ -353,14 +353,22 @@ pub struct AttachmentView {
 /// My tasks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Tasks {
-    /// Households not yet screened this campaign.
+    /// The current campaign this user's tasks follow, when the device holds an assignment.
+    pub campaign: Option<CampaignTaskView>,
+    /// Households not yet visited in the current campaign (its assignment's households, the
+    /// focus groups' first), or, without a campaign, not yet screened this year; the first 50.
     pub to_visit: Vec<HouseholdListItem>,
     /// Ledger items due within 7 days or overdue.
     pub due_ledger: Vec<LedgerItemView>,
     /// Verification tasks from warnings.
     pub verification: Vec<Value>,
-    /// Households not yet screened, in all.
+    /// Households not yet visited, in all.
     pub to_visit_count: u32,
+    /// Procedures of the device's households still running and past their time limit or with
+    /// a step past its own, the most overdue first.
+    pub overdue_procedures: Vec<ProcedureView>,
+    /// The head's name (户主) of each household in `overdue_procedures`, by household id.
+    pub procedure_heads: BTreeMap<Uuid, String>,
 }
 
 /// What a sync did, for the sync screen.
@@ -516,4 +524,57 @@ pub struct ProcedureView {
     pub due: Option<String>,
     /// Past that day undecided, or decided late.
     pub overdue: bool,
+}
+
+/// The campaign (排查整改行动) that 我的任务 follows, as its header shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CampaignTaskView {
+    /// The campaign's row id.
+    pub campaign_id: Uuid,
+    /// 行动名称.
+    pub campaign_name: String,
+    /// The phase today falls in, if any.
+    pub phase: Option<fangpin_domain::campaign::Phase>,
+    /// 当前阶段 in Chinese: the phase's name, the next phase's with （未开始）, or 行动已结束;
+    /// empty when the campaign has no phases.
+    pub phase_label: String,
+    /// The first day of the phase shown (`YYYY-MM-DD`).
+    pub phase_from: Option<String>,
+    /// The last day of the phase shown.
+    pub phase_to: Option<String>,
+    /// The first day of 全面排查: a household screened on or after it counts as visited.
+    pub screening_from: Option<String>,
+    /// 我的职责 in Chinese (several joined with 、).
+    pub duty_label: String,
+    /// The names of the villages assigned (a code when its name has not arrived).
+    pub villages: Vec<String>,
+    /// 重点排查对象 in Chinese, visited first.
+    pub focus_labels: Vec<String>,
+}
+
+/// A household drawn for the township's 回访核查.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RecheckView {
+    /// The re-check row's id.
+    pub id: Uuid,
+    /// The household.
+    pub household_id: Uuid,
+    /// 户主.
+    pub head_name: String,
+    /// 户编号.
+    pub hubianhao: String,
+    /// The village's code.
+    pub village_code: String,
+    /// The village's name, when the service has sent it.
+    pub village_name: String,
+    /// 组.
+    pub group_name: String,
+    /// 抽样顺序: the place in the draw, the order to visit.
+    pub rank: Option<u32>,
+    /// The campaign's name, when the device knows it.
+    pub campaign_name: Option<String>,
+    /// What the re-check found, once recorded.
+    pub result: Option<fangpin_domain::recheck::RecheckResult>,
+    /// Whether this user's role may record the result.
+    pub may_record: bool,
 }
