@@ -59,6 +59,12 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
             Role::TownshipSupervisor,
             vec![fangpin_app::township::TOWNSHIP.into()],
         ),
+        (
+            "xian".into(),
+            "县乡村振兴局".into(),
+            Role::CountyAdmin,
+            vec![fangpin_app::township::COUNTY.into()],
+        ),
     ];
     for (i, o) in town.offices.iter().enumerate() {
         accounts.push((
@@ -144,7 +150,7 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
     )?;
     writeln!(
         out,
-        "accounts (password {:?}): admin, zhen (township supervisor), office1..{}, cadre01..{:02}",
+        "accounts (password {:?}): admin, zhen (township supervisor), xian (county), office1..{}, cadre01..{:02}",
         args.password,
         town.offices.len(),
         town.villages.len()

@@ -344,12 +344,18 @@ pub async fn procedure(cmd: ProcedureCommand) -> Result<()> {
             let value: Value = serde_json::from_str(&value).context("--value is not JSON")?;
             let b = open(&office.db).await?;
             let (user, policy) = actor(&b, &office).await?;
-            let write = OfficeWrite {
-                row: RowKey::new("procedure", procedure),
-                create: false,
-                fields: vec![(step.field().to_owned(), value)],
-            };
-            b.office_write(user, policy, vec![write], now_ms()).await?;
+            let row = b
+                .row(user.scope.clone(), RowKey::new("procedure", procedure))
+                .await?
+                .filter(|r| r.alive)
+                .ok_or_else(|| {
+                    anyhow!(
+                        "procedure {procedure} not found in {}'s scope",
+                        user.username
+                    )
+                })?;
+            let writes = fangpin_server::office::step_writes(&row, step, value);
+            b.office_write(user, policy, writes, now_ms()).await?;
             writeln!(
                 std::io::stdout().lock(),
                 "recorded {} of procedure {procedure}",

@@ -711,6 +711,29 @@ pub enum Outcome {
     },
 }
 
+/// The household fields an approved 县级审定 changes, through the household's ordinary synced
+/// fields: 纳入 makes it a 监测户 of the decided category from the decision's day (识别监测时间);
+/// 消除 records the day (消除监测时间) and the method. A decision that does not approve changes
+/// nothing. Wherever a decision is recorded (a device, the office), these are written with it.
+pub fn decision_effects(kind: ProcedureKind, d: &Decision) -> Vec<(&'static str, Value)> {
+    if !d.approved {
+        return Vec::new();
+    }
+    match kind {
+        ProcedureKind::Identification => vec![
+            ("household_type", serde_json::json!("monitored")),
+            ("monitoring_type", serde_json::json!(d.monitoring_type)),
+            ("monitoring_since", serde_json::json!(d.on)),
+            ("risk_eliminated_on", Value::Null),
+            ("elimination_method", Value::Null),
+        ],
+        ProcedureKind::Elimination => vec![
+            ("risk_eliminated_on", serde_json::json!(d.on)),
+            ("elimination_method", serde_json::json!(d.method)),
+        ],
+    }
+}
+
 /// Checks that `role` may record `step` with `value` on `procedure` as it stands: the role,
 /// the order, the dates and what the step must carry. The device runs it before saving; the
 /// service runs it before accepting.
@@ -1084,6 +1107,33 @@ mod tests {
         assert!(st.next.is_empty());
         assert_eq!(st.due, Some(d("2026-03-17")));
         assert!(!st.overdue, "decided on day 10 of 15");
+    }
+
+    #[test]
+    fn an_approved_decision_changes_the_household_and_a_refusal_nothing() {
+        let (_, p) = through_all();
+        let d = p.county_decision.clone().unwrap();
+        let fx = decision_effects(ProcedureKind::Identification, &d);
+        assert!(fx.contains(&("household_type", json!("monitored"))));
+        assert!(fx.contains(&("monitoring_type", json!("sudden_hardship"))));
+        assert!(fx.contains(&("monitoring_since", json!("2026-03-12"))));
+        let no = Decision {
+            approved: false,
+            ..d.clone()
+        };
+        assert!(decision_effects(ProcedureKind::Identification, &no).is_empty());
+        let out = Decision {
+            method: Some(EliminationMethod::AfterAssistance),
+            ..d
+        };
+        let fx = decision_effects(ProcedureKind::Elimination, &out);
+        assert_eq!(
+            fx,
+            vec![
+                ("risk_eliminated_on", json!("2026-03-12")),
+                ("elimination_method", json!("after_assistance"))
+            ]
+        );
     }
 
     #[test]

@@ -508,3 +508,228 @@ pub fn ratings(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V1: &str = "530325101201";
+    const V2: &str = "530325101202";
+
+    fn row(table: &str, n: u128, village: &str, household: Option<u128>, data: Value) -> RowRecord {
+        RowRecord {
+            key: RowKey::new(table, Uuid::from_u128(n)),
+            village: village.into(),
+            household_id: household.map(Uuid::from_u128),
+            alive: true,
+            conflicts: 0,
+            updated_ms: 0,
+            data: data.as_object().cloned().unwrap_or_default(),
+            covered: Vec::new(),
+        }
+    }
+
+    fn campaign() -> Campaign {
+        let phases: Phases = serde_json::from_value(json!({
+            "plan": {"from": "2026-03-01", "to": "2026-03-05"},
+            "screening": {"from": "2026-03-06", "to": "2026-04-30"},
+            "recheck": {"from": "2026-05-01", "to": "2026-05-31"},
+            "consolidation": {"from": "2026-06-01", "to": "2026-06-30"}
+        }))
+        .unwrap();
+        Campaign {
+            id: Uuid::from_u128(100),
+            name: "春季行动".into(),
+            area_code: "530325101000".into(),
+            phases,
+            focus: Vec::new(),
+        }
+    }
+
+    /// Three households in two villages, worked out by hand below.
+    fn fixture() -> Rows {
+        let cid = Uuid::from_u128(100).to_string();
+        let hid = |n: u128| Uuid::from_u128(n).to_string();
+        Rows {
+            households: vec![
+                // Screened in the campaign, monitored, one risk.
+                row(
+                    "household",
+                    1,
+                    V1,
+                    Some(1),
+                    json!({"screened_on": "2026-03-10", "household_type": "monitored", "head_name": "甲", "monitoring_type": "sudden_hardship", "risk_types": ["01"]}),
+                ),
+                // Screened before the campaign, visited in it.
+                row(
+                    "household",
+                    2,
+                    V1,
+                    Some(2),
+                    json!({"screened_on": "2026-02-01", "household_type": "ordinary", "head_name": "乙"}),
+                ),
+                // Not visited.
+                row(
+                    "household",
+                    3,
+                    V2,
+                    Some(3),
+                    json!({"household_type": "ordinary", "head_name": "丙"}),
+                ),
+            ],
+            visits: vec![row(
+                "visit",
+                10,
+                V1,
+                Some(2),
+                json!({"visited_on": "2026-03-08"}),
+            )],
+            ledger: vec![
+                row(
+                    "ledger_item",
+                    20,
+                    V1,
+                    Some(1),
+                    json!({"deadline": "2026-03-25", "closed_on": "2026-03-20", "status": {"round": 1, "state": "closed"}}),
+                ),
+                row(
+                    "ledger_item",
+                    21,
+                    V2,
+                    Some(3),
+                    json!({"deadline": "2026-03-01", "status": {"round": 1, "state": "found"}}),
+                ),
+            ],
+            procedures: vec![row(
+                "procedure",
+                30,
+                V1,
+                Some(1),
+                json!({"kind": "identification", "started_on": "2026-03-02",
+                       "verification": {"on": "2026-03-03", "by": "李", "checklist_done": true, "consent_signature": "ab"}}),
+            )],
+            assignments: vec![
+                row(
+                    "assignment",
+                    40,
+                    V1,
+                    None,
+                    json!({"campaign_id": cid, "person_id": "p1", "person_name": "张三", "office_name": "城关办事处"}),
+                ),
+                row(
+                    "assignment",
+                    41,
+                    V2,
+                    None,
+                    json!({"campaign_id": cid, "person_id": "p2", "person_name": "李四", "office_name": "城关办事处", "households": [hid(3)]}),
+                ),
+                row(
+                    "assignment",
+                    42,
+                    V2,
+                    None,
+                    json!({"campaign_id": Uuid::from_u128(999).to_string(), "person_id": "p3", "office_name": "别的行动"}),
+                ),
+            ],
+            rechecks: vec![row(
+                "recheck",
+                50,
+                V1,
+                Some(1),
+                json!({"campaign_id": cid, "result": {"checked_on": "2026-05-03", "checked_by": "王", "agrees": true}}),
+            )],
+        }
+    }
+
+    fn today() -> NaiveDate {
+        "2026-04-01".parse().unwrap()
+    }
+
+    #[test]
+    fn progress_of_a_fixture_counted_by_hand() {
+        let names = HashMap::from([(V1.to_owned(), "下营村".to_owned())]);
+        let p = progress(
+            &campaign(),
+            &fixture(),
+            &PolicyBook::seed(),
+            &names,
+            today(),
+        );
+        let t = &p.total;
+        // Three to visit; 甲 screened, 乙 visited on 03-08; only 甲 screened in the campaign.
+        assert_eq!((t.to_visit, t.visited, t.screened), (3, 2, 1));
+        assert_eq!(
+            t.by_category,
+            BTreeMap::from([("sudden_hardship".to_owned(), 1)])
+        );
+        assert_eq!(t.by_risk, BTreeMap::from([("01".to_owned(), 1)]));
+        // One closed, one open and past its deadline of 03-01.
+        assert_eq!(
+            (t.ledger_open, t.ledger_closed, t.ledger_overdue),
+            (1, 1, 1)
+        );
+        // 入户核实 done, so 民主评议 is next; 15 days from 03-02 ran out on 03-17.
+        assert_eq!(
+            t.procedures_by_step,
+            BTreeMap::from([("民主评议".to_owned(), 1)])
+        );
+        assert_eq!(t.procedures_overdue, 1);
+        assert_eq!(p.villages.len(), 2);
+        assert_eq!(
+            (p.villages[0].label.as_str(), p.villages[0].to_visit),
+            ("下营村", 2)
+        );
+        assert_eq!(
+            (p.villages[1].label.as_str(), p.villages[1].to_visit),
+            (V2, 1)
+        );
+        // One office over both villages; the other campaign's assignment is not counted.
+        assert_eq!(p.offices.len(), 1);
+        assert_eq!(p.offices[0].to_visit, 3);
+        assert_eq!(p.people.len(), 2);
+        let p1 = p.people.iter().find(|l| l.key == "p1").unwrap();
+        let p2 = p.people.iter().find(|l| l.key == "p2").unwrap();
+        assert_eq!((p1.label.as_str(), p1.to_visit, p1.visited), ("张三", 2, 2));
+        assert_eq!((p2.to_visit, p2.ledger_overdue), (1, 1));
+    }
+
+    #[test]
+    fn ratings_of_a_fixture_counted_by_hand() {
+        let r = ratings(
+            &campaign(),
+            &fixture(),
+            &PolicyBook::seed(),
+            &HashMap::new(),
+            today(),
+        );
+        assert_eq!(r.len(), 2);
+        // 下营村: coverage 1/2 × 30 = 15, accuracy 1/1 × 30 = 30, closure 1/1 × 20 = 20,
+        // on time 1/1 × 20 = 20: 85 points, four stars (≥ 80).
+        assert_eq!(r[0].figures.rechecked, 1);
+        assert_eq!(r[0].rating.score_bp, 8_500);
+        assert_eq!(r[0].rating.stars, 4);
+        // The other: coverage 0, no re-check (100%: 30), closure 0/1, none closed (on time
+        // 100%: 20), one overdue (−2): 48 points, one star.
+        assert_eq!(r[1].rating.score_bp, 4_800);
+        assert_eq!(r[1].rating.stars, 1);
+    }
+
+    #[test]
+    fn the_sample_is_recorded_with_its_seed_and_drawn_once() {
+        let mut rows = fixture();
+        let settings = SampleSettings::default();
+        let e = sample_writes(&campaign(), &rows, &settings, 7).unwrap_err();
+        assert_eq!(e, SampleError::AlreadyDrawn(1));
+        rows.rechecks.clear();
+        let w = sample_writes(&campaign(), &rows, &settings, 7).unwrap();
+        assert_eq!(w[0].fields[1], ("recheck_seed".to_owned(), json!(7)));
+        // Only 甲 was screened in the campaign: one household drawn, in village 1.
+        let drawn: Vec<&OfficeWrite> = w.iter().filter(|w| w.create).collect();
+        assert_eq!(drawn.len(), 1);
+        assert!(drawn[0].fields.contains(&(
+            "household_id".to_owned(),
+            json!(Uuid::from_u128(1).to_string())
+        )));
+        assert!(drawn[0].fields.contains(&("rank".to_owned(), json!(1))));
+    }
+}

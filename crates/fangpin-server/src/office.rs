@@ -111,6 +111,40 @@ pub fn office_changes(
     Ok(out)
 }
 
+/// The writes that record a procedure's step at the office: the step, and with an approved
+/// 县级审定 the household fields it changes (`fangpin_domain::procedure::decision_effects`), in
+/// one write. `procedure` is the procedure's row as the read model holds it.
+pub fn step_writes(
+    procedure: &crate::state::RowRecord,
+    step: fangpin_domain::procedure::Step,
+    value: Value,
+) -> Vec<OfficeWrite> {
+    use fangpin_domain::procedure::{decision_effects, Decision, Procedure, Step};
+    let mut out = vec![OfficeWrite {
+        row: procedure.key.clone(),
+        create: false,
+        fields: vec![(step.field().to_owned(), value.clone())],
+    }];
+    let current = Procedure::from_fields(procedure.data.iter().map(|(k, v)| (k.as_str(), v)));
+    let decision = (step == Step::CountyDecision)
+        .then(|| serde_json::from_value::<Decision>(value).ok())
+        .flatten();
+    if let (Some(d), Some(kind), Some(h)) = (decision, current.kind, procedure.household_id) {
+        let fields: Vec<(String, Value)> = decision_effects(kind, &d)
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        if !fields.is_empty() {
+            out.push(OfficeWrite {
+                row: RowKey::new(catalogue::HOUSEHOLD, h),
+                create: false,
+                fields,
+            });
+        }
+    }
+    out
+}
+
 /// The refusals of a planned office write, one per line, for [`BackendError::Refused`].
 pub fn refusal_text(plan: &crate::plan::Plan) -> String {
     plan.refused
@@ -125,4 +159,45 @@ pub fn refusal_text(plan: &crate::plan::Plan) -> String {
 pub struct OfficeReport {
     /// The changes written, in order.
     pub changes: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fangpin_domain::procedure::Step;
+    use serde_json::json;
+    use uuid::Uuid;
+
+    #[test]
+    fn an_approved_decision_at_the_office_also_changes_the_household() {
+        let h = Uuid::from_u128(7);
+        let mut data = serde_json::Map::new();
+        data.insert("household_id".into(), json!(h.to_string()));
+        data.insert("kind".into(), json!("identification"));
+        let row = crate::state::RowRecord {
+            key: RowKey::new("procedure", Uuid::from_u128(8)),
+            village: "530325101201".into(),
+            household_id: Some(h),
+            alive: true,
+            conflicts: 0,
+            updated_ms: 0,
+            data,
+            covered: Vec::new(),
+        };
+        let decision = json!({"on": "2026-03-12", "approved": true, "document": "x号", "monitoring_type": "marginal_at_risk"});
+        let w = step_writes(&row, Step::CountyDecision, decision.clone());
+        assert_eq!(w.len(), 2);
+        assert_eq!(w[0].fields, vec![("county_decision".to_owned(), decision)]);
+        assert_eq!(w[1].row, RowKey::new("household", h));
+        assert!(w[1]
+            .fields
+            .contains(&("household_type".to_owned(), json!("monitored"))));
+        assert!(w[1]
+            .fields
+            .contains(&("monitoring_type".to_owned(), json!("marginal_at_risk"))));
+        let review = json!({"on": "2026-03-10", "by": "王", "approved": true});
+        assert_eq!(step_writes(&row, Step::TownshipReview, review).len(), 1);
+        let refused = json!({"on": "2026-03-12", "approved": false, "document": ""});
+        assert_eq!(step_writes(&row, Step::CountyDecision, refused).len(), 1);
+    }
 }

@@ -409,7 +409,8 @@ struct Migration {
 }
 
 /// Version 6: the workflow's records: the township's campaigns (held by township users), each
-/// village's assignment (so 我的任务 follows it) and the households drawn for re-checks.
+/// village's assignment (so 我的任务 follows it) and the households drawn for re-checks; and a
+/// refusal's Chinese reason where the service gives one.
 const V6: &str = r#"
 CREATE TABLE campaign (
     id TEXT PRIMARY KEY, alive INTEGER NOT NULL, household_id TEXT, data TEXT NOT NULL,
@@ -427,6 +428,7 @@ CREATE TABLE recheck (
     village_code TEXT
 );
 CREATE INDEX recheck_household ON recheck (household_id);
+ALTER TABLE refusal ADD COLUMN reason_zh TEXT;
 "#;
 
 const MIGRATIONS: &[Migration] = &[

@@ -122,8 +122,8 @@ impl Store {
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT OR REPLACE INTO refusal \
-                 (device, seq, tbl, row_id, field, code, reason, received_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 (device, seq, tbl, row_id, field, code, reason, received_ms, reason_zh) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?;
             for r in &resp.refusals {
                 let code = serde_json::to_value(r.code)?;
@@ -135,7 +135,8 @@ impl Store {
                     r.field,
                     code.as_str().unwrap_or_default(),
                     r.reason,
-                    to_i64(now_ms)
+                    to_i64(now_ms),
+                    r.reason_zh
                 ])?;
             }
             tx.execute(
@@ -155,7 +156,7 @@ impl Store {
     /// The refusals the server returned, newest first.
     pub fn refusals(&self) -> Result<Vec<StoredRefusal>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT device, seq, tbl, row_id, field, code, reason, received_ms FROM refusal \
+            "SELECT device, seq, tbl, row_id, field, code, reason, received_ms, reason_zh FROM refusal \
              ORDER BY received_ms DESC, device, seq",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -168,11 +169,12 @@ impl Store {
                 r.get::<_, String>(5)?,
                 r.get::<_, String>(6)?,
                 r.get::<_, i64>(7)?,
+                r.get::<_, Option<String>>(8)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (device, seq, tbl, row_id, field, code, reason, at) = row?;
+            let (device, seq, tbl, row_id, field, code, reason, at, reason_zh) = row?;
             let uuid = |s: &str| {
                 Uuid::parse_str(s).map_err(|e| StoreError::NotADatabase(format!("refusal: {e}")))
             };
@@ -187,6 +189,7 @@ impl Store {
                     field,
                     code,
                     reason,
+                    reason_zh,
                 },
                 received_ms: u64::try_from(at).unwrap_or(0),
             });

@@ -293,8 +293,13 @@ pub struct Refusal {
     pub field: String,
     /// Why, as a stable code.
     pub code: RefusalCode,
-    /// Why, in English, for logs; the app shows its own Chinese text for the code.
+    /// Why, in English, for logs; the app shows its own Chinese text for the code unless
+    /// `reason_zh` is given.
     pub reason: String,
+    /// Why, in Chinese, where the rule has its own words (a procedure step refused by its role,
+    /// order or notice length); absent otherwise. Optional, so older devices ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_zh: Option<String>,
 }
 
 /// The server's answer to a push.

@@ -93,7 +93,11 @@ impl FieldApp {
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default();
                 RefusalView {
-                    reason_zh: refusal_zh(&code).to_owned(),
+                    reason_zh: r
+                        .refusal
+                        .reason_zh
+                        .clone()
+                        .unwrap_or_else(|| refusal_zh(&code).to_owned()),
                     code,
                     reason: r.refusal.reason,
                     table_zh: fangpin_catalogue::table(&r.refusal.row.table)

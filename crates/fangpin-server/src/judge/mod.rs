@@ -66,13 +66,14 @@ pub fn clip(s: &str, max: usize) -> String {
         .collect()
 }
 
-fn refuse(change: &Change, code: RefusalCode, reason: impl Into<String>) -> Refusal {
+pub(crate) fn refuse(change: &Change, code: RefusalCode, reason: impl Into<String>) -> Refusal {
     Refusal {
         change: change.id,
         row: RowKey::new(clip(&change.row.table, 64), change.row.id),
         field: clip(&change.field, 64),
         code,
         reason: reason.into(),
+        reason_zh: None,
     }
 }
 

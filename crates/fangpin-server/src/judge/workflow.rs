@@ -23,7 +23,7 @@ pub fn check(
 ) -> Result<(), Refusal> {
     if !catalogue::may_write(&change.row.table, &change.field, p.role) {
         let what = catalogue::table(&change.row.table).map_or("", |t| t.label_zh);
-        return Err(refuse(
+        let mut r = refuse(
             change,
             RefusalCode::NotPermitted,
             format!(
@@ -32,7 +32,13 @@ pub fn check(
                 change.row.table,
                 change.field
             ),
+        );
+        r.reason_zh = Some(format!(
+            "{}由镇、县填写，{}不能修改。",
+            what,
+            p.role.label_zh()
         ));
+        return Err(r);
     }
     if change.row.table != PROCEDURE || change.field == ALIVE {
         return Ok(());
@@ -63,6 +69,8 @@ pub fn check(
             "out_of_order" | "procedure_ended" | "not_started" => RefusalCode::InvalidTransition,
             _ => RefusalCode::InvalidValue,
         };
-        refuse(change, code, format!("{e} ({})", e.message_zh()))
+        let mut r = refuse(change, code, format!("{e} ({})", e.message_zh()));
+        r.reason_zh = Some(format!("{}。", e.message_zh()));
+        r
     })
 }

@@ -56,6 +56,11 @@ pub async fn procedure_steps_are_judged_by_the_areas_policy(b: Arc<dyn Backend>)
         "{}",
         resp.refusals[0].reason
     );
+    assert_eq!(
+        resp.refusals[0].reason_zh.as_deref(),
+        Some("请先完成“入户核实”，再登记“民主评议”。"),
+        "the device shows the rule's own Chinese words"
+    );
 
     // Missing consent, then the wrong role.
     let no_consent = json!({"on": "2026-03-03", "by": "李四", "checklist_done": true});

@@ -356,6 +356,7 @@ fn a_refused_row_is_sent_whole_once_it_is_saved_again() {
             field: c.field.clone(),
             code: RefusalCode::OutOfScope,
             reason: "village outside the scope".into(),
+            reason_zh: None,
         })
         .collect();
     let n = made.len() as u64;

@@ -502,6 +502,7 @@ fn push_batches_acknowledgements_and_refusals() {
                     field: refused.field.clone(),
                     code: fangpin_sync::wire::RefusalCode::OutOfScope,
                     reason: "not your village".into(),
+                    reason_zh: None,
                 }],
                 epoch: None,
             },

@@ -774,8 +774,16 @@ export interface components {
             code: components["schemas"]["RefusalCode"];
             /** @description Its field. */
             field: string;
-            /** @description Why, in English, for logs; the app shows its own Chinese text for the code. */
+            /**
+             * @description Why, in English, for logs; the app shows its own Chinese text for the code unless
+             *     `reason_zh` is given.
+             */
             reason: string;
+            /**
+             * @description Why, in Chinese, where the rule has its own words (a procedure step refused by its role,
+             *     order or notice length); absent otherwise. Optional, so older devices ignore it.
+             */
+            reason_zh?: string | null;
             /** @description Its row. */
             row: components["schemas"]["RowKey"];
         };

@@ -51,7 +51,8 @@ export function tempDir(prefix) {
   return d;
 }
 
-function run(cmd, args) {
+/** Runs a command to completion; resolves with its output, rejects with it on a non-zero exit. */
+export function run(cmd, args) {
   return new Promise((resolve, reject) => {
     const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
