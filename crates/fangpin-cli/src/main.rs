@@ -66,6 +66,9 @@ enum Command {
     /// Procedures: record a step at the office.
     #[command(subcommand)]
     Procedure(workflow::ProcedureCommand),
+    /// The problem ledger: enter a problem found by the township (巡视, 审计 …).
+    #[command(subcommand)]
+    Ledger(workflow::LedgerCommand),
 }
 
 #[derive(Debug, Args)]
@@ -139,6 +142,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Area(cmd) => runtime()?.block_on(data::area(cmd)),
         Command::Campaign(cmd) => runtime()?.block_on(workflow::campaign(cmd)),
         Command::Procedure(cmd) => runtime()?.block_on(workflow::procedure(cmd)),
+        Command::Ledger(cmd) => runtime()?.block_on(workflow::ledger(cmd)),
     }
 }
 

@@ -102,6 +102,92 @@ pub enum ProcedureCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Enters a problem found by 巡视, 审计, 信访, 考核, 验收 or 调研 for a household; it reaches
+    /// the village's devices at their next sync.
+    Add {
+        #[command(flatten)]
+        office: Office,
+        /// The household's row id.
+        #[arg(long)]
+        household: Uuid,
+        /// Where it was found: inspection (巡视), audit (审计), petition (信访), assessment
+        /// (考核), acceptance (验收), survey (调研), warning (预警) or self_check (自查).
+        #[arg(long)]
+        source: String,
+        /// The problem type (income, medical, education, housing, drinking_water,
+        /// food_clothing, policy, information, other).
+        #[arg(long)]
+        problem_type: String,
+        /// 问题描述.
+        #[arg(long)]
+        description: String,
+        /// 整改措施.
+        #[arg(long, default_value = "")]
+        measure: String,
+        /// 责任单位.
+        #[arg(long, default_value = "")]
+        responsible_unit: String,
+        /// 责任人.
+        #[arg(long, default_value = "")]
+        responsible_person: String,
+        /// 整改时限.
+        #[arg(long)]
+        deadline: NaiveDate,
+    },
+}
+
+/// `fangpin ledger …`.
+pub async fn ledger(cmd: LedgerCommand) -> Result<()> {
+    let LedgerCommand::Add {
+        office,
+        household,
+        source,
+        problem_type,
+        description,
+        measure,
+        responsible_unit,
+        responsible_person,
+        deadline,
+    } = cmd;
+    let b = open(&office.db).await?;
+    let (user, policy) = actor(&b, &office).await?;
+    let h = b
+        .row(user.scope.clone(), RowKey::new("household", household))
+        .await?
+        .filter(|r| r.alive)
+        .ok_or_else(|| {
+            anyhow!(
+                "household {household} not found in {}'s scope",
+                user.username
+            )
+        })?;
+    let id = Uuid::now_v7();
+    let write = OfficeWrite {
+        row: RowKey::new("ledger_item", id),
+        create: true,
+        fields: vec![
+            ("household_id".into(), json!(household.to_string())),
+            ("village_code".into(), json!(h.village)),
+            ("source".into(), json!(source)),
+            ("problem_type".into(), json!(problem_type)),
+            ("description".into(), json!(description)),
+            ("measure".into(), json!(measure)),
+            ("responsible_unit".into(), json!(responsible_unit)),
+            ("responsible_person".into(), json!(responsible_person)),
+            ("deadline".into(), json!(deadline)),
+            (
+                "status".into(),
+                fangpin_domain::ledger::LedgerStatus::NEW.to_value(),
+            ),
+        ],
+    };
+    b.office_write(user, policy, vec![write], now_ms()).await?;
+    writeln!(std::io::stdout().lock(), "ledger item {id} entered")?;
+    Ok(())
+}
+
 /// A campaign file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

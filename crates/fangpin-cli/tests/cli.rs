@@ -399,6 +399,61 @@ fn a_campaign_is_followed_sampled_and_rated_from_the_command_line() {
     let o = run(&["campaign", "create", "--as", "zhen", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
 
+    // The township enters a problem found by 巡视 for a household; the read model holds it
+    // with its source, and a household outside the user's scope is refused.
+    let household: String = {
+        let c = rusqlite::Connection::open(db).unwrap();
+        let id: Vec<u8> = c
+            .query_row("SELECT id FROM rm_household ORDER BY id LIMIT 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        uuid::Uuid::from_slice(&id).unwrap().to_string()
+    };
+    let o = run(&[
+        "ledger",
+        "add",
+        "--as",
+        "zhen",
+        "--household",
+        &household,
+        "--source",
+        "inspection",
+        "--problem-type",
+        "housing",
+        "--description",
+        "巡视发现房屋漏雨未整改",
+        "--deadline",
+        "2026-12-31",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let c = rusqlite::Connection::open(db).unwrap();
+    let n: i64 = c
+        .query_row(
+            "SELECT count(*) FROM rm_ledger_item WHERE json_extract(data, '$.source') = 'inspection'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    let o = run(&[
+        "ledger",
+        "add",
+        "--as",
+        "zhen",
+        "--household",
+        "00000000-0000-0000-0000-000000000002",
+        "--source",
+        "audit",
+        "--problem-type",
+        "policy",
+        "--description",
+        "x",
+        "--deadline",
+        "2026-12-31",
+    ]);
+    assert!(!o.status.success());
+
     let o = run(&[
         "procedure",
         "step",
