@@ -7,11 +7,12 @@
 use fangpin_app::field::{
     AppError, AppStatus, AssessOutcome, AttachmentView, ConflictView, FieldApp, FormDraft,
     HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, LedgerItemView,
-    NewLedgerItem, NewProcedure, ProcedureView, RebasedForm, RefusalView, SaveOutcome, StatusView,
-    SyncOutcome, Tasks, VisitInput,
+    NewLedgerItem, NewProcedure, ProcedureView, RebasedForm, RecheckView, RefusalView, SaveOutcome,
+    StatusView, SyncOutcome, Tasks, VisitInput,
 };
 use fangpin_domain::elimination::EliminationCheck;
 use fangpin_domain::procedure::{GreenChannel, Step};
+use fangpin_domain::recheck::RecheckResult;
 use serde_json::Value;
 use tauri::{Emitter, State};
 use ts_rs::TS;
@@ -147,8 +148,13 @@ commands! {
             = |app| app.set_green_channel(procedure_id, &channel);
         /// The elimination criteria checked from the household's data.
         fn elimination_check(household_id: Uuid) -> EliminationCheck = |app| app.elimination_check(household_id);
-        /// My tasks.
+        /// My tasks: the current campaign's households to visit, overdue procedures, ledger items due.
         fn tasks() -> Tasks = |app| app.tasks();
+        /// The households drawn for 回访核查, in the order of the draw.
+        fn rechecks() -> Vec<RecheckView> = |app| app.rechecks();
+        /// Records what a re-check found (the township and the 办事处 only).
+        fn record_recheck(id: Uuid, result: RecheckResult) -> RecheckView
+            = |app| app.record_recheck(id, result);
         /// Open conflicts on this device.
         fn conflicts() -> Vec<ConflictView> = |app| app.conflicts();
         /// Resolves a conflict (supervisors only).

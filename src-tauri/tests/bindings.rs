@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use fangpin_app::field::{
-    AppError, AppStatus, AssessOutcome, AttachmentView, ChangedField, ConflictView, FormDraft,
-    HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, LedgerItemView,
-    NewLedgerItem, NewProcedure, ProcedureView, RebasedForm, RefusalView, SaveOutcome, StatusView,
-    SyncOutcome, Tasks, VisitInput,
+    AppError, AppStatus, AssessOutcome, AttachmentView, CampaignTaskView, ChangedField,
+    ConflictView, FormDraft, HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView,
+    IdInfo, LedgerItemView, NewLedgerItem, NewProcedure, ProcedureView, RebasedForm, RecheckView,
+    RefusalView, SaveOutcome, StatusView, SyncOutcome, Tasks, VisitInput,
 };
 use fangpin_domain::{Assessment, HouseholdRecord};
 use fangpin_field::{LaunchOptions, SyncProgressEvent};
@@ -32,6 +32,7 @@ fn export(dir: &Path) {
         AppStatus,
         AssessOutcome,
         AttachmentView,
+        CampaignTaskView,
         ChangedField,
         ConflictView,
         FormDraft,
@@ -45,6 +46,7 @@ fn export(dir: &Path) {
         NewProcedure,
         ProcedureView,
         RebasedForm,
+        RecheckView,
         RefusalView,
         SaveOutcome,
         StatusView,
@@ -65,6 +67,8 @@ fn export(dir: &Path) {
         fangpin_domain::procedure::Review,
         fangpin_domain::procedure::Decision,
         fangpin_domain::elimination::EliminationCheck,
+        fangpin_domain::recheck::RecheckResult,
+        fangpin_domain::campaign::Phase,
     ];
     // Dependencies exported along the way (UserInfo, serde_json/JsonValue) are re-exported too.
     for rel in files(dir).into_keys() {

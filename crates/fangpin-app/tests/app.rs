@@ -1025,15 +1025,19 @@ fn day_from_today(days: i64) -> String {
     (chrono::Local::now().date_naive() + chrono::Duration::days(days)).to_string()
 }
 
-/// A campaign's four phases, each `[from, to]` in days from today.
+/// A campaign's four phases as they sync (an object keyed by phase), each `[from, to]` in days
+/// from today.
 fn phases(p: [(i64, i64); 4]) -> Value {
     let names = ["plan", "screening", "recheck", "consolidation"];
-    Value::Array(
+    Value::Object(
         names
             .iter()
             .zip(p)
             .map(|(phase, (from, to))| {
-                json!({"phase": phase, "from": day_from_today(from), "to": day_from_today(to)})
+                (
+                    (*phase).to_owned(),
+                    json!({"from": day_from_today(from), "to": day_from_today(to)}),
+                )
             })
             .collect(),
     )

@@ -212,7 +212,7 @@ pub fn plan_push(p: &Pusher<'_>, changes: &[Change], loaded: Loaded) -> Result<P
         match judge(p, change, &facts) {
             Err(refusal) => {
                 let county = quarantine_county(village.as_deref(), p.scope);
-                plan.refused.push((change.clone(), refusal, county));
+                plan.refused.push((change.clone(), *refusal, county));
             }
             Ok(village) => {
                 states

@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/commands.rs; do not edit. A test fails when this file differs;
 // FANGPIN_UPDATE_BINDINGS=1 cargo test -p fangpin-field --test bindings rewrites it.
 
-import type { AppStatus, AssessOutcome, AttachmentView, ConflictView, EliminationCheck, FormDraft, GreenChannel, HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, JsonValue, LaunchOptions, LedgerItemView, NewLedgerItem, NewProcedure, ProcedureView, RebasedForm, RefusalView, SaveOutcome, StatusView, Step, SyncOutcome, Tasks, VisitInput } from '@fangpin/shared/bindings';
+import type { AppStatus, AssessOutcome, AttachmentView, ConflictView, EliminationCheck, FormDraft, GreenChannel, HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, JsonValue, LaunchOptions, LedgerItemView, NewLedgerItem, NewProcedure, ProcedureView, RebasedForm, RecheckResult, RecheckView, RefusalView, SaveOutcome, StatusView, Step, SyncOutcome, Tasks, VisitInput } from '@fangpin/shared/bindings';
 import { call } from './ipc';
 
 /** Every command of the field app, typed. */
@@ -58,8 +58,12 @@ export const commands = {
   setGreenChannel: (procedureId: string, channel: GreenChannel) => call<ProcedureView>('set_green_channel', { procedureId, channel }),
   /** The elimination criteria checked from the household's data. */
   eliminationCheck: (householdId: string) => call<EliminationCheck>('elimination_check', { householdId }),
-  /** My tasks. */
+  /** My tasks: the current campaign's households to visit, overdue procedures, ledger items due. */
   tasks: () => call<Tasks>('tasks'),
+  /** The households drawn for 回访核查, in the order of the draw. */
+  rechecks: () => call<Array<RecheckView>>('rechecks'),
+  /** Records what a re-check found (the township and the 办事处 only). */
+  recordRecheck: (id: string, result: RecheckResult) => call<RecheckView>('record_recheck', { id, result }),
   /** Open conflicts on this device. */
   conflicts: () => call<Array<ConflictView>>('conflicts'),
   /** Resolves a conflict (supervisors only). */

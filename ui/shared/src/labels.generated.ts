@@ -437,6 +437,7 @@ export const fieldLabels: Record<string, Record<string, string>> = {
     duty: '排查职责',
     person_id: '责任人账号',
     person_name: '责任人',
+    office_name: '所属办事处',
     households: '包户',
     campaign_name: '行动名称',
     phases: '阶段安排',

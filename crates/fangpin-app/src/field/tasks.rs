@@ -266,11 +266,13 @@ impl FieldApp {
             let Some(hid) = r.household_id else {
                 continue;
             };
-            if !households.contains_key(&hid) {
-                let h = store.row(&RowKey::new(HOUSEHOLD, hid))?.filter(|h| h.alive);
-                households.insert(hid, h);
-            }
-            let Some(Some(household)) = households.get(&hid) else {
+            let household = match households.entry(hid) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(store.row(&RowKey::new(HOUSEHOLD, hid))?.filter(|h| h.alive))
+                }
+            };
+            let Some(household) = household.as_ref() else {
                 continue;
             };
             let settings = self.procedure_settings(&str_of(&household.data, "village_code"));

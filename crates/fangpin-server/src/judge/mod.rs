@@ -66,19 +66,23 @@ pub fn clip(s: &str, max: usize) -> String {
         .collect()
 }
 
-pub(crate) fn refuse(change: &Change, code: RefusalCode, reason: impl Into<String>) -> Refusal {
-    Refusal {
+pub(crate) fn refuse(
+    change: &Change,
+    code: RefusalCode,
+    reason: impl Into<String>,
+) -> Box<Refusal> {
+    Box::new(Refusal {
         change: change.id,
         row: RowKey::new(clip(&change.row.table, 64), change.row.id),
         field: clip(&change.field, 64),
         code,
         reason: reason.into(),
         reason_zh: None,
-    }
+    })
 }
 
 /// Decides one change: the village it belongs to when accepted, or the refusal.
-pub fn judge(p: &Pusher<'_>, change: &Change, facts: &Facts<'_>) -> Result<String, Refusal> {
+pub fn judge(p: &Pusher<'_>, change: &Change, facts: &Facts<'_>) -> Result<String, Box<Refusal>> {
     if !p.role.syncs() {
         return Err(refuse(
             change,
@@ -183,7 +187,7 @@ pub fn judge(p: &Pusher<'_>, change: &Change, facts: &Facts<'_>) -> Result<Strin
 /// Parents and covers: at most [`MAX_PARENTS`] parents, none the change itself, each a version
 /// of the same field the service holds, or the device's own earlier change. A delete's covers
 /// name versions of the same row the same way.
-fn check_history(p: &Pusher<'_>, change: &Change, facts: &Facts<'_>) -> Result<(), Refusal> {
+fn check_history(p: &Pusher<'_>, change: &Change, facts: &Facts<'_>) -> Result<(), Box<Refusal>> {
     let unknown = |why: String| Err(refuse(change, RefusalCode::UnknownParent, why));
     if change.parents.len() > MAX_PARENTS {
         return unknown(format!(
@@ -235,7 +239,7 @@ fn check_history(p: &Pusher<'_>, change: &Change, facts: &Facts<'_>) -> Result<(
 
 /// A household stays in its village, and a child row in its household's village: moving
 /// either to another village is an administrative operation, never a field edit.
-fn check_move(change: &Change, village: &str, facts: &Facts<'_>) -> Result<(), Refusal> {
+fn check_move(change: &Change, village: &str, facts: &Facts<'_>) -> Result<(), Box<Refusal>> {
     let Op::Set { value } = &change.op else {
         return Ok(());
     };
@@ -325,7 +329,7 @@ mod tests {
         }
     }
 
-    fn code(r: Result<String, Refusal>) -> RefusalCode {
+    fn code(r: Result<String, Box<Refusal>>) -> RefusalCode {
         r.unwrap_err().code
     }
 

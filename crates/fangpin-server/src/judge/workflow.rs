@@ -20,7 +20,7 @@ pub fn check(
     change: &Change,
     facts: &Facts<'_>,
     village: &str,
-) -> Result<(), Refusal> {
+) -> Result<(), Box<Refusal>> {
     if !catalogue::may_write(&change.row.table, &change.field, p.role) {
         let what = catalogue::table(&change.row.table).map_or("", |t| t.label_zh);
         let mut r = refuse(
