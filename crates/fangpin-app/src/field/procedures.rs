@@ -14,11 +14,11 @@ use fangpin_domain::elimination::{
 };
 use fangpin_domain::member::LabourCapacity;
 use fangpin_domain::procedure::{
-    check_step, standing, Channel, Decision, GreenChannel, Outcome, Procedure, ProcedureKind,
-    ProcedureSettings, Step,
+    check_step, decision_effects, standing, Channel, Decision, GreenChannel, Outcome, Procedure,
+    ProcedureKind, ProcedureSettings, Step,
 };
 use fangpin_domain::role::Role;
-use fangpin_domain::{Assessment, Fen, HouseholdType};
+use fangpin_domain::{Assessment, Fen};
 use fangpin_store::RowView;
 use fangpin_sync::RowKey;
 use serde_json::{json, Value};
@@ -244,16 +244,12 @@ impl FieldApp {
         if step == Step::CountyDecision {
             let d: Decision = serde_json::from_value(value.clone())
                 .map_err(|e| bad("malformed", e.to_string(), "县级审定的内容格式不正确。"))?;
-            if d.approved {
-                match p.kind {
-                    Some(ProcedureKind::Identification) => {
+            if let (true, Some(kind)) = (d.approved, p.kind) {
+                household_fields = decision_effects(kind, &d);
+                match kind {
+                    ProcedureKind::Identification => {
                         let h = self.household(household_id)?;
                         let assessment = assessment_of(&h.assessment);
-                        household_fields.push(("household_type", json!(HouseholdType::Monitored)));
-                        household_fields.push(("monitoring_type", json!(d.monitoring_type)));
-                        household_fields.push(("monitoring_since", json!(d.on)));
-                        household_fields.push(("risk_eliminated_on", Value::Null));
-                        household_fields.push(("elimination_method", Value::Null));
                         let have_risks = h
                             .form
                             .pointer("/household/risk_types")
@@ -270,7 +266,7 @@ impl FieldApp {
                                 suggested_measures(a, &self.measure_kinds(household_id)?);
                         }
                     }
-                    Some(ProcedureKind::Elimination) => {
+                    ProcedureKind::Elimination => {
                         let check = self.elimination_check(household_id)?;
                         if check.safety_net {
                             return Err(bad(
@@ -279,10 +275,7 @@ impl FieldApp {
                                 "家中无劳动能力，纳入兜底保障继续跟踪，不标注风险消除。",
                             ));
                         }
-                        household_fields.push(("risk_eliminated_on", json!(d.on)));
-                        household_fields.push(("elimination_method", json!(d.method)));
                     }
-                    None => {}
                 }
             }
         }
