@@ -1110,6 +1110,68 @@ mod tests {
     }
 
     #[test]
+    fn an_elimination_goes_through_every_step_without_consent_and_needs_its_method() {
+        let s = ProcedureSettings::default();
+        let mut p = Procedure {
+            kind: Some(ProcedureKind::Elimination),
+            channel: Some(Channel::CadreVisit),
+            started_on: Some(d("2026-09-01")),
+            ..Procedure::default()
+        };
+        let steps = [
+            (
+                Role::Helper,
+                Step::Verification,
+                json!({"on": "2026-09-02", "by": "帮扶责任人", "checklist_done": true}),
+            ),
+            (
+                Role::Office,
+                Step::Appraisal,
+                json!({"on": "2026-09-03", "attendance": 15, "in_favour": 15, "passed": true}),
+            ),
+            (
+                Role::TownshipSupervisor,
+                Step::Comparison,
+                json!({"on": "2026-09-03", "items": ["收入"], "consistent": true}),
+            ),
+            (
+                Role::Office,
+                Step::Publicity,
+                json!({"from": "2026-09-04", "to": "2026-09-08", "passed": true}),
+            ),
+            (
+                Role::TownshipSupervisor,
+                Step::TownshipReview,
+                json!({"on": "2026-09-09", "by": "镇", "approved": true}),
+            ),
+        ];
+        for (role, step, v) in steps {
+            check_step(&s, role, &p, step, &v).unwrap_or_else(|e| panic!("{step:?}: {e}"));
+            record(&mut p, step, v);
+        }
+        let no_method = json!({"on": "2026-09-10", "approved": true, "document": "x号"});
+        let e =
+            check_step(&s, Role::CountyAdmin, &p, Step::CountyDecision, &no_method).unwrap_err();
+        assert!(matches!(
+            e,
+            StepError::Missing {
+                field: "method",
+                ..
+            }
+        ));
+        let decision = json!({"on": "2026-09-10", "approved": true, "document": "x号", "method": "after_assistance"});
+        check_step(&s, Role::CountyAdmin, &p, Step::CountyDecision, &decision).unwrap();
+        record(&mut p, Step::CountyDecision, decision);
+        assert_eq!(
+            p.outcome(&s),
+            Some(Outcome::Eliminated {
+                method: EliminationMethod::AfterAssistance,
+                on: d("2026-09-10")
+            })
+        );
+    }
+
+    #[test]
     fn an_approved_decision_changes_the_household_and_a_refusal_nothing() {
         let (_, p) = through_all();
         let d = p.county_decision.clone().unwrap();
