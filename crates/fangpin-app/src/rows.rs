@@ -21,8 +21,16 @@ pub const INCOME_YEAR: &str = "income_year";
 pub const LEDGER_ITEM: &str = "ledger_item";
 
 /// Fields of the household row that are not part of the JSON form: when and by whom it was
-/// last screened, and the visit notes.
-pub const HOUSEHOLD_ROW_ONLY: &[&str] = &["screened_on", "screened_by", "visit_notes"];
+/// last screened, the visit notes, and what the procedures decided (识别监测时间, 消除监测时间 and
+/// the method), which only a procedure's decision writes.
+pub const HOUSEHOLD_ROW_ONLY: &[&str] = &[
+    "screened_on",
+    "screened_by",
+    "visit_notes",
+    "monitoring_since",
+    "risk_eliminated_on",
+    "elimination_method",
+];
 
 /// A row and the fields to write.
 pub type RowFields = (RowKey, Vec<(String, Value)>);

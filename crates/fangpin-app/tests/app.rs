@@ -998,6 +998,12 @@ async fn an_identification_runs_across_devices_and_changes_the_household() {
     a.sync(&mut |_| {}).await.expect("sync");
     let h = a.household(id).expect("household");
     assert_eq!(h.form["household"]["household_type"], "monitored");
+    assert!(
+        h.errors.is_empty(),
+        "the decision's own fields stay out of the form: {:?}",
+        h.errors
+    );
+    assert!(h.assessment.is_some());
     assert_eq!(h.form["household"]["monitoring_type"], "sudden_hardship");
     assert!(a.refusals().expect("refusals").is_empty());
     let shown = a.procedures(id).expect("procedures");
