@@ -180,8 +180,12 @@ impl Backend for PostgresBackend {
         })
     }
 
-    fn rows(&self, scope: Scope, table: String) -> Fut<'_, Vec<RowRecord>> {
-        Box::pin(async move { readmodel::rows(&self.client().await?, &scope, &table).await })
+    fn rows_page(
+        &self,
+        scope: Scope,
+        query: fangpin_server::backend::RowQuery,
+    ) -> Fut<'_, Vec<RowRecord>> {
+        Box::pin(async move { readmodel::rows(&self.client().await?, &scope, &query).await })
     }
 
     fn conflicts(&self, scope: Scope) -> Fut<'_, Vec<Conflict>> {

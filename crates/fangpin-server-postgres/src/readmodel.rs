@@ -606,24 +606,34 @@ pub(crate) async fn row(
         .find(|r| scope.contains(&r.village)))
 }
 
-/// Every live row of a table in a scope, by village.
+/// A page of a table's live rows in a scope, by village and id.
 pub(crate) async fn rows(
     c: &impl GenericClient,
     scope: &Scope,
-    table: &str,
+    q: &fangpin_server::backend::RowQuery,
 ) -> Result<Vec<RowRecord>, BackendError> {
-    let Some(t) = catalogue::table(table) else {
-        return Err(BackendError::NotFound(format!("table {table}")));
+    let Some(t) = catalogue::table(&q.table) else {
+        return Err(BackendError::NotFound(format!("table {}", q.table)));
     };
-    let (sql, args) = county_scope_sql(scope, 1);
+    let (after_village, after_id) = q
+        .after
+        .clone()
+        .map_or((None, None), |(v, id)| (Some(v), Some(id)));
+    let households = q.households.clone();
+    let limit = i64::from(q.limit);
+    let head: [&(dyn ToSql + Sync); 4] = [&after_village, &after_id, &households, &limit];
+    let (sql, args) = county_scope_sql(scope, head.len() + 1);
     let rows = c
         .query(
             &format!(
                 "SELECT id, village, household_id, conflicts, updated_ms, data FROM rm_{} \
-                 WHERE alive AND {sql} ORDER BY village, id",
+                 WHERE alive AND {sql} \
+                 AND ($1::text IS NULL OR (village, id) > ($1::text, $2::uuid)) \
+                 AND ($3::uuid[] IS NULL OR household_id = ANY($3::uuid[])) \
+                 ORDER BY village, id LIMIT $4",
                 t.name
             ),
-            &params(&[], &args),
+            &params(&head, &args),
         )
         .await
         .map_err(pg)?;

@@ -119,8 +119,12 @@ impl Backend for SqliteBackend {
         self.write(move |c| push::office_write(c, &user, &policy, &writes, now_ms))
     }
 
-    fn rows(&self, scope: Scope, table: String) -> Fut<'_, Vec<RowRecord>> {
-        self.read(move |c| readmodel::rows(c, &scope, &table))
+    fn rows_page(
+        &self,
+        scope: Scope,
+        query: fangpin_server::backend::RowQuery,
+    ) -> Fut<'_, Vec<RowRecord>> {
+        self.read(move |c| readmodel::rows(c, &scope, &query))
     }
 
     fn conflicts(&self, scope: Scope) -> Fut<'_, Vec<Conflict>> {

@@ -420,25 +420,44 @@ pub(crate) fn scope_sql(scope: &Scope, column: &str) -> (String, Vec<String>) {
     }
 }
 
-/// Every live row of a table in a scope, by village.
+/// A page of a table's live rows in a scope, by village and id.
 pub(crate) fn rows(
     c: &Connection,
     scope: &Scope,
-    table: &str,
+    q: &fangpin_server::backend::RowQuery,
 ) -> Result<Vec<RowRecord>, BackendError> {
-    let Some(t) = catalogue::table(table) else {
-        return Err(BackendError::NotFound(format!("table {table}")));
+    use rusqlite::types::Value as Sql;
+    let Some(t) = catalogue::table(&q.table) else {
+        return Err(BackendError::NotFound(format!("table {}", q.table)));
     };
     let (sql, args) = scope_sql(scope, "village");
+    let mut params: Vec<Sql> = args.into_iter().map(Sql::Text).collect();
+    let mut more = String::new();
+    if let Some((village, id)) = &q.after {
+        more.push_str(" AND (village, id) > (?, ?)");
+        params.push(Sql::Text(village.clone()));
+        params.push(Sql::Blob(id.as_bytes().to_vec()));
+    }
+    if let Some(hs) = &q.households {
+        if hs.is_empty() {
+            return Ok(Vec::new());
+        }
+        more.push_str(&format!(
+            " AND household_id IN ({})",
+            vec!["?"; hs.len()].join(",")
+        ));
+        params.extend(hs.iter().map(|h| Sql::Blob(h.as_bytes().to_vec())));
+    }
+    params.push(Sql::Integer(i64::from(q.limit)));
     let mut stmt = c
         .prepare(&format!(
             "SELECT id, village, household_id, conflicts, updated_ms, data FROM rm_{} \
-             WHERE alive = 1 AND {sql} ORDER BY village, id",
+             WHERE alive = 1 AND {sql}{more} ORDER BY village, id LIMIT ?",
             t.name
         ))
         .map_err(db)?;
     let rows = stmt
-        .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+        .query_map(rusqlite::params_from_iter(params.iter()), |r| {
             Ok((
                 r.get::<_, Uuid>(0)?,
                 r.get::<_, String>(1)?,

@@ -181,6 +181,31 @@ pub struct RebuildReport {
 pub(crate) type Fut<'a, T> =
     std::pin::Pin<Box<dyn Future<Output = Result<T, BackendError>> + Send + 'a>>;
 
+/// A page of a table's live rows: ordered by (village, id), after a row, of some households.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowQuery {
+    /// The table.
+    pub table: String,
+    /// Only rows after this (village, id): where the last page ended.
+    pub after: Option<(String, Uuid)>,
+    /// Only rows of these households.
+    pub households: Option<Vec<Uuid>>,
+    /// At most this many rows.
+    pub limit: u32,
+}
+
+impl RowQuery {
+    /// Every live row of a table.
+    pub fn all(table: impl Into<String>) -> Self {
+        Self {
+            table: table.into(),
+            after: None,
+            households: None,
+            limit: u32::MAX,
+        }
+    }
+}
+
 /// The storage of the service.
 pub trait Backend: Send + Sync + 'static {
     /// Adds a user.
@@ -247,8 +272,13 @@ pub trait Backend: Send + Sync + 'static {
         now_ms: i64,
     ) -> Fut<'_, crate::office::OfficeReport>;
     /// Every live row of a table in a scope with its current values (the read model), by
-    /// village; for the office's figures and paperwork.
-    fn rows(&self, scope: Scope, table: String) -> Fut<'_, Vec<RowRecord>>;
+    /// village; for the office's figures.
+    fn rows(&self, scope: Scope, table: String) -> Fut<'_, Vec<RowRecord>> {
+        self.rows_page(scope, RowQuery::all(table))
+    }
+    /// A page of a table's live rows in a scope, ordered by village and id: the paperwork
+    /// streams a county a page at a time.
+    fn rows_page(&self, scope: Scope, query: RowQuery) -> Fut<'_, Vec<RowRecord>>;
     /// Open conflicts in a scope.
     fn conflicts(&self, scope: Scope) -> Fut<'_, Vec<Conflict>>;
     /// Every accepted version of a field in a scope, oldest first.

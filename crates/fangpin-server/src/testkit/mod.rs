@@ -52,6 +52,7 @@ macro_rules! backend_suite {
             procedure_steps_are_judged_by_the_areas_policy,
             township_records_are_written_by_the_township,
             office_writes_are_judged_and_reach_devices,
+            rows_are_paged_by_village_and_id,
         );
     };
     (@cases $with:path; $($case:ident),* $(,)?) => {
