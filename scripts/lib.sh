@@ -41,6 +41,14 @@ base_need() {
   rust_need
 }
 
+# reports_need: a second reader for the paperwork's tests: openpyxl (PyPI) reads the XLSX back.
+reports_need() {
+  python3 -c 'import openpyxl' 2>/dev/null || {
+    log "installing openpyxl (the reports' tests read the workbooks back with it)"
+    python3 -m pip install --user --quiet --disable-pip-version-check "openpyxl==3.1.5"
+  }
+}
+
 # The field app (src-tauri/, ui/): Tauri 2's system libraries, Node.js and npm.
 field_need() {
   apt_need libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev \

@@ -6,6 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 base_need
 apt_need postgresql
+reports_need
 field_need
 e2e_need
 
