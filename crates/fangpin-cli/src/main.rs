@@ -20,6 +20,7 @@ use serde::de::DeserializeOwned;
 mod accounts;
 mod data;
 mod demo;
+mod report;
 mod serve;
 mod service;
 mod workflow;
@@ -69,6 +70,9 @@ enum Command {
     /// The problem ledger: enter a problem found by the township (巡视, 审计 …).
     #[command(subcommand)]
     Ledger(workflow::LedgerCommand),
+    /// The paperwork: 问题台账, 村级公示, the data-quality check and the national export.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 #[derive(Debug, Args)]
@@ -143,6 +147,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Campaign(cmd) => runtime()?.block_on(workflow::campaign(cmd)),
         Command::Procedure(cmd) => runtime()?.block_on(workflow::procedure(cmd)),
         Command::Ledger(cmd) => runtime()?.block_on(workflow::ledger(cmd)),
+        Command::Report(cmd) => runtime()?.block_on(report::report(cmd)),
     }
 }
 

@@ -29,7 +29,7 @@ use crate::service::{now_ms, open, Db};
 #[derive(Debug, Args)]
 pub struct Office {
     #[command(flatten)]
-    db: Db,
+    pub(crate) db: Db,
     /// The office user who acts (their role and scope decide what they may write and see).
     #[arg(long = "as", value_name = "USERNAME")]
     user: String,
@@ -214,7 +214,7 @@ struct AssignmentFile {
     households: Vec<Uuid>,
 }
 
-async fn actor(b: &Arc<dyn Backend>, o: &Office) -> Result<(User, Arc<PolicyBook>)> {
+pub(crate) async fn actor(b: &Arc<dyn Backend>, o: &Office) -> Result<(User, Arc<PolicyBook>)> {
     let user = b
         .user_by_name(o.user.clone())
         .await?

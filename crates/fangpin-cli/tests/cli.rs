@@ -469,3 +469,249 @@ fn a_campaign_is_followed_sampled_and_rated_from_the_command_line() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("not found"), "{}", stderr(&o));
 }
+
+/// Reads an XLSX back with openpyxl (a different reader than the writer): every sheet's rows
+/// as lists of cell values (dates as ISO text), plus the frozen pane and the orientation.
+fn read_xlsx(path: &std::path::Path) -> Value {
+    let script = r#"
+import json, sys, datetime
+try:
+    import openpyxl
+except ImportError:
+    sys.exit("openpyxl is missing: run python3 -m pip install --user openpyxl")
+wb = openpyxl.load_workbook(sys.argv[1])
+out = {}
+for ws in wb.worksheets:
+    rows = [[(c.isoformat() if isinstance(c, (datetime.date, datetime.datetime)) else c) for c in r] for r in ws.iter_rows(values_only=True)]
+    out[ws.title] = {"rows": rows, "freeze": ws.freeze_panes, "orientation": ws.page_setup.orientation,
+                     "merged": [str(m) for m in ws.merged_cells.ranges]}
+print(json.dumps(out, ensure_ascii=False))
+"#;
+    let o = std::process::Command::new("python3")
+        .args(["-c", script, path.to_str().unwrap()])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        o.status.success(),
+        "openpyxl: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).expect("json")
+}
+
+/// The paperwork from the command line on a demo database: the 问题台账 as XLSX read back by
+/// openpyxl (title block, headers, one row per problem in scope, dates as dates) and as CSV with
+/// a byte-order mark; a cadre's export holds their village only and another area is refused;
+/// the national export is refused while households fail the data-quality check, and the check
+/// lists them.
+#[test]
+fn the_paperwork_is_written_for_what_the_user_may_see() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("server.db");
+    let db = db.to_str().expect("path");
+    let o = fangpin(
+        &["demo", "--db", db, "--households", "120", "--seed", "5"],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--db", db, "--today", "2026-12-02"]);
+        fangpin(&all, "")
+    };
+    let live: i64 = rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM rm_ledger_item WHERE alive = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(live > 0);
+
+    let xlsx = dir.path().join("ledger.xlsx");
+    let o = run(&[
+        "report",
+        "ledger",
+        "--as",
+        "zhen",
+        "--area",
+        "530325101",
+        "--out",
+        xlsx.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let book = read_xlsx(&xlsx);
+    let sheet = &book["问题台账"];
+    let rows = sheet["rows"].as_array().unwrap();
+    assert_eq!(rows[0][0], "问题台账");
+    assert!(
+        rows[1][0].as_str().unwrap().contains("示范镇"),
+        "{}",
+        rows[1][0]
+    );
+    let headers: Vec<&str> = rows[2]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            "序号",
+            "村",
+            "户主",
+            "户编号",
+            "问题来源",
+            "问题类型",
+            "问题描述",
+            "整改措施",
+            "责任单位",
+            "责任人",
+            "整改时限",
+            "整改状态",
+            "销号日期",
+            "验收人",
+            "是否逾期"
+        ]
+    );
+    assert_eq!(rows.len() as i64 - 3, live, "one row per problem");
+    assert_eq!(sheet["freeze"], "A4");
+    assert_eq!(sheet["orientation"], "landscape");
+    assert!(sheet["merged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m.as_str().unwrap().starts_with("A1:")));
+    for r in &rows[3..] {
+        assert!(
+            r[10].as_str().unwrap().len() >= 10,
+            "整改时限 is a date: {}",
+            r[10]
+        );
+        assert!(
+            r[4].as_str()
+                .unwrap()
+                .chars()
+                .all(|c| !c.is_ascii_alphabetic()),
+            "source in Chinese: {}",
+            r[4]
+        );
+    }
+
+    let csv = dir.path().join("ledger.csv");
+    let o = run(&[
+        "report",
+        "ledger",
+        "--as",
+        "zhen",
+        "--area",
+        "530325101",
+        "--out",
+        csv.to_str().unwrap(),
+        "--overdue",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&csv).unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 with a byte-order mark");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(text.starts_with("序号,村,户主"));
+    assert!(
+        text.lines().skip(1).all(|l| l.ends_with(",是")),
+        "only overdue problems"
+    );
+
+    // A village cadre's export holds their village only; another area is refused.
+    let mine = dir.path().join("mine.xlsx");
+    let o = run(&[
+        "report",
+        "ledger",
+        "--as",
+        "cadre01",
+        "--area",
+        "530325101",
+        "--out",
+        mine.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let villages: std::collections::BTreeSet<String> =
+        read_xlsx(&mine)["问题台账"]["rows"].as_array().unwrap()[3..]
+            .iter()
+            .map(|r| r[1].as_str().unwrap().to_owned())
+            .collect();
+    assert_eq!(villages.len(), 1, "{villages:?}");
+    let o = run(&[
+        "report",
+        "ledger",
+        "--as",
+        "cadre01",
+        "--area",
+        "530325102",
+        "--out",
+        mine.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("outside cadre01's scope"),
+        "{}",
+        stderr(&o)
+    );
+
+    // The national export waits for the data-quality check.
+    let q = dir.path().join("quality.xlsx");
+    let o = run(&[
+        "report",
+        "quality",
+        "--as",
+        "zhen",
+        "--area",
+        "530325101",
+        "--out",
+        q.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let issues = read_xlsx(&q)["数据质量校验"]["rows"]
+        .as_array()
+        .unwrap()
+        .len()
+        - 3;
+    let national = dir.path().join("national.xlsx");
+    let o = run(&[
+        "report",
+        "national",
+        "--as",
+        "zhen",
+        "--area",
+        "530325101",
+        "--out",
+        national.to_str().unwrap(),
+    ]);
+    if issues > 0 {
+        assert!(!o.status.success());
+        assert!(
+            stderr(&o).contains("fail the data-quality check"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!national.exists(), "nothing is written");
+        let o = run(&[
+            "report",
+            "national",
+            "--as",
+            "zhen",
+            "--area",
+            "530325101",
+            "--out",
+            national.to_str().unwrap(),
+            "--allow-issues",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    } else {
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let book = read_xlsx(&national);
+    let rows = book["监测对象信息"]["rows"].as_array().unwrap();
+    assert_eq!(rows[2][3], "户编号");
+    assert!(!serde_json::to_string(&book).unwrap().contains("联系电话"));
+}
