@@ -41,8 +41,10 @@ base_need() {
   rust_need
 }
 
-# reports_need: a second reader for the paperwork's tests: openpyxl (PyPI) reads the XLSX back.
+# reports_need: second readers for the paperwork's tests: openpyxl (PyPI) reads the XLSX back,
+# pdftotext (poppler-utils) the PDF notice, set in Debian's Noto CJK font.
 reports_need() {
+  apt_need poppler-utils fonts-noto-cjk
   python3 -c 'import openpyxl' 2>/dev/null || {
     log "installing openpyxl (the reports' tests read the workbooks back with it)"
     python3 -m pip install --user --quiet --disable-pip-version-check "openpyxl==3.1.5"

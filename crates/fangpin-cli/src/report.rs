@@ -59,6 +59,14 @@ pub enum ReportCommand {
         #[arg(long, default_value = "identification")]
         kind: String,
     },
+    /// 通报: a campaign's progress per 办事处 and village, and the villages' star ratings.
+    Briefing {
+        #[command(flatten)]
+        common: Common,
+        /// The campaign's id.
+        #[arg(long)]
+        campaign: uuid::Uuid,
+    },
     /// The data-quality check the national system runs, household by household.
     Quality {
         #[command(flatten)]
@@ -159,6 +167,28 @@ pub async fn report(cmd: ReportCommand) -> Result<()> {
                 out,
                 "村级公示: {} households written to {}",
                 s.households,
+                common.out.display()
+            )?;
+        }
+        ReportCommand::Briefing { common, campaign } => {
+            let r = ready(&common).await?;
+            let (user, _) = crate::workflow::actor(&r.backend, &common.office).await?;
+            let c = crate::workflow::the_campaign(&r.backend, &user, campaign).await?;
+            let s = fangpin_reports::briefing::write(
+                r.backend,
+                r.scope,
+                &c,
+                &r.policy,
+                &r.names,
+                &r.header,
+                &common.out,
+            )
+            .await?;
+            writeln!(
+                out,
+                "通报: {} 办事处 and {} villages written to {}",
+                s.offices,
+                s.villages,
                 common.out.display()
             )?;
         }

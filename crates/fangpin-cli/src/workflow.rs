@@ -236,7 +236,7 @@ async fn rows(b: &Arc<dyn Backend>, user: &User) -> Result<Rows> {
     })
 }
 
-async fn the_campaign(b: &Arc<dyn Backend>, user: &User, id: Uuid) -> Result<Campaign> {
+pub(crate) async fn the_campaign(b: &Arc<dyn Backend>, user: &User, id: Uuid) -> Result<Campaign> {
     let row = b
         .row(user.scope.clone(), RowKey::new("campaign", id))
         .await?

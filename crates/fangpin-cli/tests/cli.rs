@@ -371,6 +371,42 @@ fn a_campaign_is_followed_sampled_and_rated_from_the_command_line() {
         "{ratings}"
     );
 
+    // The 通报: progress per 办事处 and village, and the ratings as the command line prints them.
+    let briefing = dir.path().join("briefing.xlsx");
+    let o = run(&[
+        "report",
+        "briefing",
+        "--as",
+        "zhen",
+        "--area",
+        "530325101",
+        "--campaign",
+        &id,
+        "--out",
+        briefing.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let book = read_xlsx(&briefing);
+    let offices = book["办事处进度通报"]["rows"].as_array().unwrap();
+    assert_eq!(offices[2][1], "单位");
+    let total = offices.last().unwrap();
+    assert_eq!(total[1], "合计");
+    assert_eq!(total[2], 150);
+    let villages = book["村进度通报"]["rows"].as_array().unwrap();
+    assert_eq!(
+        villages.len() - 3,
+        rows.iter().filter(|r| r[0] == "村").count()
+    );
+    let stars: Vec<String> = book["村星级评定"]["rows"].as_array().unwrap()[3..]
+        .iter()
+        .map(|r| r[8].as_str().unwrap().to_owned())
+        .collect();
+    let printed: Vec<String> = ratings
+        .lines()
+        .map(|l| l.split('\t').nth(2).unwrap().to_owned())
+        .collect();
+    assert_eq!(stars, printed, "the briefing's stars are the ratings'");
+
     let file = dir.path().join("campaign.json");
     std::fs::write(
         &file,

@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod briefing;
 pub mod export;
 pub mod ledger;
 pub mod national;

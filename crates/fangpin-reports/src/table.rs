@@ -87,6 +87,9 @@ enum Sink {
 struct Xlsx {
     workbook: Workbook,
     path: PathBuf,
+    /// The sheet being written.
+    sheet: usize,
+    header: ReportHeader,
     row: u32,
     text: Format,
     yuan: Format,
@@ -118,52 +121,13 @@ impl Table {
             }
             Output::Xlsx => {
                 let mut workbook = Workbook::new();
+                start_sheet(&mut workbook, title, header, note, columns)?;
                 let border = |f: Format| f.set_border(FormatBorder::Thin);
-                let sheet = workbook.add_worksheet_with_constant_memory();
-                sheet.set_name(title)?;
-                sheet.set_paper_size(9);
-                if columns.iter().map(|c| c.1).sum::<f64>() > 100.0 {
-                    sheet.set_landscape();
-                }
-                sheet.set_print_fit_to_pages(1, 0);
-                sheet.set_repeat_rows(0, 2)?;
-                sheet.set_freeze_panes(3, 0)?;
-                sheet.set_header(format!(
-                    "&L{}&R制表日期：{}",
-                    header.area_name, header.made_on
-                ));
-                sheet.set_footer("&C第 &P 页，共 &N 页");
-                for (i, c) in columns.iter().enumerate() {
-                    sheet.set_column_width(col(i), c.1)?;
-                }
-                let last = col(columns.len().saturating_sub(1));
-                let title_format = Format::new()
-                    .set_bold()
-                    .set_font_size(16)
-                    .set_align(FormatAlign::Center);
-                sheet.merge_range(0, 0, 0, last, title, &title_format)?;
-                let sub = format!(
-                    "{}（{}）　制表日期：{}{}{}",
-                    header.area_name,
-                    header.area_code,
-                    header.made_on,
-                    if note.is_empty() { "" } else { "　" },
-                    note
-                );
-                sheet.merge_range(1, 0, 1, last, &sub, &Format::new())?;
-                let head = border(
-                    Format::new()
-                        .set_bold()
-                        .set_background_color("D9E1F2")
-                        .set_align(FormatAlign::Center)
-                        .set_text_wrap(),
-                );
-                for (i, c) in columns.iter().enumerate() {
-                    sheet.write_string_with_format(2, col(i), c.0, &head)?;
-                }
                 Sink::Xlsx(Box::new(Xlsx {
                     workbook,
                     path: path.to_owned(),
+                    sheet: 0,
+                    header: header.clone(),
                     row: 3,
                     text: border(Format::new().set_text_wrap()),
                     yuan: border(Format::new().set_num_format("0.00")),
@@ -188,6 +152,7 @@ impl Table {
                 w.write_record(&record).map_err(csv_err)?;
             }
             Sink::Xlsx(x) => {
+                let x = &mut **x;
                 let Xlsx {
                     workbook,
                     row,
@@ -195,11 +160,11 @@ impl Table {
                     yuan,
                     date,
                     ..
-                } = &mut **x;
+                } = x;
                 if *row > MAX_ROW {
                     return Err(ReportError::TooManyRows { limit: MAX_ROW + 1 });
                 }
-                let sheet = workbook.worksheet_from_index(0)?;
+                let sheet = workbook.worksheet_from_index(x.sheet)?;
                 for (i, c) in cells.iter().enumerate() {
                     let c_ = col(i);
                     match c {
@@ -223,6 +188,28 @@ impl Table {
         Ok(())
     }
 
+    /// Starts another sheet of the same workbook (XLSX only: a CSV file holds one table).
+    pub fn sheet(
+        &mut self,
+        title: &str,
+        note: &str,
+        columns: &[Column],
+    ) -> Result<(), ReportError> {
+        match &mut self.sink {
+            Sink::Csv(_) => Err(ReportError::Source(
+                "a CSV file holds one table: write this report as .xlsx".into(),
+            )),
+            Sink::Xlsx(x) => {
+                let header = x.header.clone();
+                start_sheet(&mut x.workbook, title, &header, note, columns)?;
+                x.sheet += 1;
+                x.row = 3;
+                self.columns = columns.len();
+                Ok(())
+            }
+        }
+    }
+
     /// Finishes the file; returns the rows written.
     pub fn finish(self) -> Result<u64, ReportError> {
         match self.sink {
@@ -231,6 +218,61 @@ impl Table {
         }
         Ok(self.rows)
     }
+}
+
+/// A new constant-memory sheet with the title block, the header row, the widths and the page
+/// set-up.
+fn start_sheet(
+    workbook: &mut Workbook,
+    title: &str,
+    header: &ReportHeader,
+    note: &str,
+    columns: &[Column],
+) -> Result<(), ReportError> {
+    let border = |f: Format| f.set_border(FormatBorder::Thin);
+    let sheet = workbook.add_worksheet_with_constant_memory();
+    sheet.set_name(title)?;
+    sheet.set_paper_size(9);
+    if columns.iter().map(|c| c.1).sum::<f64>() > 100.0 {
+        sheet.set_landscape();
+    }
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(0, 2)?;
+    sheet.set_freeze_panes(3, 0)?;
+    sheet.set_header(format!(
+        "&L{}&R制表日期：{}",
+        header.area_name, header.made_on
+    ));
+    sheet.set_footer("&C第 &P 页，共 &N 页");
+    for (i, c) in columns.iter().enumerate() {
+        sheet.set_column_width(col(i), c.1)?;
+    }
+    let last = col(columns.len().saturating_sub(1));
+    let title_format = Format::new()
+        .set_bold()
+        .set_font_size(16)
+        .set_align(FormatAlign::Center);
+    sheet.merge_range(0, 0, 0, last, title, &title_format)?;
+    let sub = format!(
+        "{}（{}）　制表日期：{}{}{}",
+        header.area_name,
+        header.area_code,
+        header.made_on,
+        if note.is_empty() { "" } else { "　" },
+        note
+    );
+    sheet.merge_range(1, 0, 1, last, &sub, &Format::new())?;
+    let head = border(
+        Format::new()
+            .set_bold()
+            .set_background_color("D9E1F2")
+            .set_align(FormatAlign::Center)
+            .set_text_wrap(),
+    );
+    for (i, c) in columns.iter().enumerate() {
+        sheet.write_string_with_format(2, col(i), c.0, &head)?;
+    }
+    Ok(())
 }
 
 fn col(i: usize) -> u16 {
