@@ -59,6 +59,15 @@ pub enum ReportCommand {
         #[arg(long, default_value = "identification")]
         kind: String,
     },
+    /// 《防止返贫监测帮扶排查表》: one household laid out as the paper form, or the whole area
+    /// (one row per household, and a sheet of members).
+    Screening {
+        #[command(flatten)]
+        common: Common,
+        /// One household's row id: its form alone.
+        #[arg(long)]
+        household: Option<uuid::Uuid>,
+    },
     /// 通报: a campaign's progress per 办事处 and village, and the villages' star ratings.
     Briefing {
         #[command(flatten)]
@@ -169,6 +178,55 @@ pub async fn report(cmd: ReportCommand) -> Result<()> {
                 s.households,
                 common.out.display()
             )?;
+        }
+        ReportCommand::Screening { common, household } => {
+            let r = ready(&common).await?;
+            match household {
+                Some(id) => {
+                    let row = r
+                        .backend
+                        .row(r.scope.clone(), fangpin_sync::RowKey::new("household", id))
+                        .await?
+                        .filter(|h| h.alive)
+                        .ok_or_else(|| anyhow!("--household {id}: not found in the area"))?;
+                    let village = r
+                        .names
+                        .get(&row.village)
+                        .cloned()
+                        .unwrap_or_else(|| row.village.clone());
+                    let b = fangpin_reports::source::bundles(&r.backend, &r.scope, vec![row])
+                        .await?
+                        .remove(0);
+                    fangpin_reports::screening::write_household(
+                        &b,
+                        &r.header,
+                        &village,
+                        &common.out,
+                    )?;
+                    writeln!(
+                        out,
+                        "排查表 of household {id} written to {}",
+                        common.out.display()
+                    )?;
+                }
+                None => {
+                    let s = fangpin_reports::screening::write_area(
+                        r.backend,
+                        r.scope,
+                        &r.header,
+                        &r.names,
+                        &common.out,
+                    )
+                    .await?;
+                    writeln!(
+                        out,
+                        "排查表: {} households, {} members written to {}",
+                        s.households,
+                        s.members,
+                        common.out.display()
+                    )?;
+                }
+            }
         }
         ReportCommand::Briefing { common, campaign } => {
             let r = ready(&common).await?;

@@ -694,6 +694,91 @@ fn the_paperwork_is_written_for_what_the_user_may_see() {
         stderr(&o)
     );
 
+    // The 排查表: the area as offices file it, and one household as the paper form.
+    let area = dir.path().join("screening.xlsx");
+    let o = run(&[
+        "report",
+        "screening",
+        "--as",
+        "zhen",
+        "--area",
+        "530325101",
+        "--out",
+        area.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let c = rusqlite::Connection::open(db).unwrap();
+    let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let book = read_xlsx(&area);
+    assert_eq!(
+        book["排查表（户）"]["rows"].as_array().unwrap().len() as i64 - 3,
+        count("SELECT count(*) FROM rm_household WHERE alive = 1")
+    );
+    assert_eq!(
+        book["排查表（人）"]["rows"].as_array().unwrap().len() as i64 - 3,
+        count("SELECT count(*) FROM rm_member WHERE alive = 1")
+    );
+    let (id, head): (Vec<u8>, String) = c
+        .query_row(
+            "SELECT id, json_extract(data, '$.head_name') FROM rm_household ORDER BY id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let id = uuid::Uuid::from_slice(&id).unwrap().to_string();
+    let form = dir.path().join("form.xlsx");
+    let o = run(&[
+        "report",
+        "screening",
+        "--as",
+        "zhen",
+        "--area",
+        "530325101",
+        "--household",
+        &id,
+        "--out",
+        form.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let book = read_xlsx(&form);
+    let sheet = &book["排查表"];
+    assert_eq!(sheet["rows"][0][0], "防止返贫监测帮扶排查表");
+    assert!(sheet["merged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m == "A1:H1"));
+    let cells = serde_json::to_string(&sheet["rows"]).unwrap();
+    for part in [
+        "一、家庭基本情况",
+        "二、家庭成员",
+        "三、家庭收支（元）",
+        "四、两不愁三保障及饮水安全",
+        "五、风险与帮扶措施",
+        "六、签字",
+        &head,
+    ] {
+        assert!(cells.contains(part), "{part} in the form");
+    }
+    let o = run(&[
+        "report",
+        "screening",
+        "--as",
+        "cadre02",
+        "--area",
+        "530325101",
+        "--household",
+        &id,
+        "--out",
+        form.to_str().unwrap(),
+    ]);
+    let cadre_village_has_it = o.status.success();
+    assert!(
+        cadre_village_has_it || stderr(&o).contains("not found"),
+        "{}",
+        stderr(&o)
+    );
+
     // The national export waits for the data-quality check.
     let q = dir.path().join("quality.xlsx");
     let o = run(&[

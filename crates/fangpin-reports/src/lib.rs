@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod national;
 pub mod publicity;
 pub mod quality;
+pub mod screening;
 pub mod source;
 pub mod table;
 

@@ -425,11 +425,7 @@ fn member_cells(m: &RowRecord) -> Vec<Cell> {
     let sex = facts::text(m, "sex")
         .and_then(|v| SEXES.label(v))
         .or_else(|| id.as_ref().map(|id| id.sex().name_zh()));
-    // A member with no health recorded is healthy, as in the domain's `Member`.
-    let health = match m.data.get("health") {
-        None | Some(serde_json::Value::Null) => Some(Health::default()),
-        Some(v) => serde_json::from_value::<Health>(v.clone()).ok(),
-    };
+    let health = member_health(m);
     let medical = facts::text(m, "medical_insurance");
     let cells = vec![
         Cell::text(facts::text(m, "name")),
@@ -455,9 +451,17 @@ fn member_cells(m: &RowRecord) -> Vec<Cell> {
     cells
 }
 
+/// A member's health; one with no health recorded is healthy, as in the domain's `Member`.
+pub(crate) fn member_health(m: &RowRecord) -> Option<Health> {
+    match m.data.get("health") {
+        None | Some(serde_json::Value::Null) => Some(Health::default()),
+        Some(v) => serde_json::from_value::<Health>(v.clone()).ok(),
+    }
+}
+
 /// 健康状况 as one term: a member who is several at once is written as the first of 残疾,
 /// 大病, 长期慢性病 (the order the national system's filling instructions give).
-fn health_term(h: &Health) -> &'static str {
+pub(crate) fn health_term(h: &Health) -> &'static str {
     if h.disability.is_some() {
         "残疾"
     } else if h.serious_illness {
