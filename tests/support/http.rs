@@ -11,11 +11,16 @@ pub struct Http {
 }
 
 impl Http {
-    /// A client of the service at `base`.
+    /// A client of the service at `base`. It keeps no idle connections: the service may close
+    /// one after refusing a request (an oversized body, unread), and a client that reused it
+    /// would see the next request cut off, a race of the client's pool, not of the service.
     pub fn new(base: &str) -> Http {
         Http {
             base: base.to_owned(),
-            c: reqwest::Client::new(),
+            c: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .expect("client"),
         }
     }
 
@@ -26,6 +31,7 @@ impl Http {
             base: base.to_owned(),
             c: reqwest::Client::builder()
                 .local_address(from)
+                .pool_max_idle_per_host(0)
                 .build()
                 .expect("client"),
         }

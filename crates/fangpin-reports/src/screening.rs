@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use crate::national::ReportError;
 use crate::quality::facts;
-use crate::source::{bundles, Pages};
+use crate::source::{bundles, children, Pages};
 use crate::table::{Cell, Column, Output, Table};
 use crate::{HouseholdBundle, ReportHeader};
 
@@ -151,21 +151,20 @@ pub async fn write_area(
     let output = Output::of(path);
     let mut t = Table::create(path, output, "排查表（户）", header, "", HOUSEHOLD_COLUMNS)?;
     let mut summary = ScreeningSummary::default();
-    let mut member_rows: Vec<Vec<Cell>> = Vec::new();
-    let mut pages = Pages::new(backend.clone(), scope.clone(), "household");
     let err = |e: fangpin_server::backend::BackendError| ReportError::Source(e.to_string());
-    // Households are written as they stream; members go to the second sheet, which constant
-    // memory writes only after the first is done, so their rows wait (one short row each).
+    let village_name = |h: &RowRecord| {
+        names
+            .get(&h.village)
+            .cloned()
+            .unwrap_or_else(|| h.village.clone())
+    };
+    let mut pages = Pages::new(backend.clone(), scope.clone(), "household");
     while let Some(page) = pages.next().await.map_err(err)? {
         for b in bundles(&backend, &scope, page).await.map_err(err)? {
             let Some(h) = b.household.as_ref() else {
                 continue;
             };
             summary.households += 1;
-            let village = names
-                .get(&h.village)
-                .cloned()
-                .unwrap_or_else(|| h.village.clone());
             let n = needs(h);
             let water = n[3..7]
                 .iter()
@@ -174,7 +173,7 @@ pub async fn write_area(
                 .join("，");
             t.row(&[
                 Cell::Int(summary.households as i64),
-                Cell::from(village.as_str()),
+                Cell::from(village_name(h)),
                 Cell::from(text(h, "group")),
                 Cell::from(text(h, "hubianhao")),
                 Cell::from(text(h, "head_name")),
@@ -192,12 +191,31 @@ pub async fn write_area(
                 facts::date(h, "screened_on").map_or(Cell::Empty, Cell::Date),
                 Cell::from(text(h, "screened_by")),
             ])?;
-            if output == Output::Xlsx {
-                for m in facts::members(&b) {
+        }
+    }
+    if output == Output::Xlsx {
+        // Constant memory writes one sheet after the other, so the members take a second pass
+        // over the households rather than waiting in memory.
+        t.sheet("排查表（人）", "", MEMBER_COLUMNS)?;
+        let mut pages = Pages::new(backend.clone(), scope.clone(), "household");
+        while let Some(page) = pages.next().await.map_err(err)? {
+            let ids: Vec<uuid::Uuid> = page.iter().map(|h| h.key.id).collect();
+            let mut members = children(&backend, &scope, "member", &ids)
+                .await
+                .map_err(err)?;
+            for h in &page {
+                let mut ms = members.remove(&h.key.id).unwrap_or_default();
+                ms.sort_by_key(|m| {
+                    m.data
+                        .get("position")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(i64::MAX)
+                });
+                for m in ms.iter().filter(|m| m.alive) {
                     summary.members += 1;
-                    member_rows.push(vec![
+                    t.row(&[
                         Cell::Int(summary.members as i64),
-                        Cell::from(village.as_str()),
+                        Cell::from(village_name(h)),
                         Cell::from(text(h, "hubianhao")),
                         Cell::from(text(h, "head_name")),
                         Cell::from(text(m, "name")),
@@ -206,15 +224,9 @@ pub async fn write_area(
                         Cell::from(label(&RELATIONS, text(m, "relation"))),
                         Cell::from(label(&EDUCATIONS, text(m, "education"))),
                         Cell::from(label(&LABOUR_CAPACITIES, text(m, "labour_capacity"))),
-                    ]);
+                    ])?;
                 }
             }
-        }
-    }
-    if output == Output::Xlsx {
-        t.sheet("排查表（人）", "", MEMBER_COLUMNS)?;
-        for r in &member_rows {
-            t.row(r)?;
         }
     }
     t.finish()?;
