@@ -879,7 +879,7 @@ async fn a_revocation_from_a_service_that_did_not_prove_who_it_is_wipes_nothing(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_identification_runs_across_devices_and_changes_the_household() {
     let dir = tempfile::tempdir().expect("dir");
-    let base = service(dir.path()).await;
+    let (base, backend) = service_with_backend(dir.path()).await;
     let day = |ago: u64| (chrono::Local::now().date_naive() - chrono::Days::new(ago)).to_string();
     let mut a = app(dir.path(), "a");
     a.enrol(&base, "cadre", "password-123", "246810")
@@ -1008,6 +1008,77 @@ async fn an_identification_runs_across_devices_and_changes_the_household() {
     assert!(a.refusals().expect("refusals").is_empty());
     let shown = a.procedures(id).expect("procedures");
     assert!(shown[0].steps.iter().all(|s| s.recorded.is_some()));
+
+    // The village notice of the days the notice ran, as a list and as the printed PDF: the
+    // head's name and the masked identity number, never the full number or a phone.
+    let full_id = h.form["members"][0]["id_number"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let head = h.form["members"][0]["name"]
+        .as_str()
+        .expect("name")
+        .to_owned();
+    let masked = fangpin_reports::publicity::mask_id(&full_id);
+    let header = fangpin_reports::ReportHeader {
+        area_name: "下营村".into(),
+        area_code: V1.into(),
+        made_on: chrono::Local::now().date_naive(),
+    };
+    let on = chrono::Local::now().date_naive() - chrono::Days::new(5);
+    let names = std::collections::HashMap::from([
+        (V1.to_owned(), "下营村".to_owned()),
+        ("530325101000".to_owned(), "示范镇".to_owned()),
+    ]);
+    for file in ["notice.csv", "notice.pdf"] {
+        let path = dir.path().join(file);
+        let s = fangpin_reports::publicity::write(
+            backend.clone(),
+            Scope::new([V1]),
+            fangpin_domain::procedure::ProcedureKind::Identification,
+            on,
+            &header,
+            &names,
+            &path,
+        )
+        .await
+        .expect("notice");
+        assert_eq!(s.households, 1);
+        let text = if file.ends_with(".pdf") {
+            let o = std::process::Command::new("pdftotext")
+                .args([path.to_str().unwrap(), "-"])
+                .output()
+                .expect("pdftotext (poppler-utils) runs");
+            String::from_utf8_lossy(&o.stdout).replace(char::is_whitespace, "")
+        } else {
+            std::fs::read_to_string(&path).expect("csv")
+        };
+        assert!(text.contains(&head), "{file}: {text}");
+        assert!(text.contains(&masked), "{file}");
+        assert!(
+            !text.contains(&full_id),
+            "{file} shows no full identity number"
+        );
+        let digits: Vec<char> = text.chars().collect();
+        let phone = digits.windows(11).any(|w| {
+            w[0] == '1' && ('3'..='9').contains(&w[1]) && w.iter().all(char::is_ascii_digit)
+        });
+        assert!(!phone, "{file} shows no phone number");
+        assert!(!text.contains("13987412345"));
+    }
+    // Outside the notice's days nobody is listed.
+    let later = fangpin_reports::publicity::write(
+        backend.clone(),
+        Scope::new([V1]),
+        fangpin_domain::procedure::ProcedureKind::Identification,
+        chrono::Local::now().date_naive(),
+        &header,
+        &names,
+        &dir.path().join("later.csv"),
+    )
+    .await
+    .expect("notice");
+    assert_eq!(later.households, 0);
 }
 
 // ---- the campaign, 我的任务 and 回访核查 --------------------------------------------------------

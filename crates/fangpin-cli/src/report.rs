@@ -169,6 +169,7 @@ pub async fn report(cmd: ReportCommand) -> Result<()> {
                 kind,
                 r.header.made_on,
                 &r.header,
+                &r.names,
                 &common.out,
             )
             .await?;

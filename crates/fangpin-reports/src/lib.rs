@@ -10,6 +10,7 @@ pub mod briefing;
 pub mod export;
 pub mod ledger;
 pub mod national;
+pub mod notice_pdf;
 pub mod publicity;
 pub mod quality;
 pub mod screening;

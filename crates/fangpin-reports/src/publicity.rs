@@ -15,6 +15,7 @@ use fangpin_server::Scope;
 use serde_json::Value;
 
 use crate::national::ReportError;
+use crate::notice_pdf::{render, Notice, NoticeRow};
 use crate::source::{children, Pages};
 use crate::table::{Cell, Column, Output, Table};
 use crate::ReportHeader;
@@ -58,28 +59,22 @@ fn text<'a>(m: &'a serde_json::Map<String, Value>, k: &str) -> &'a str {
     m.get(k).and_then(Value::as_str).unwrap_or("")
 }
 
-/// Writes the notice of the procedures of `kind` in `scope` whose 村级公示 runs on `on`.
-pub async fn write(
-    backend: Arc<dyn Backend>,
-    scope: Scope,
+/// One household on the notice, with its notice's period and place.
+struct Listed {
+    row: NoticeRow,
+    from: NaiveDate,
+    to: NaiveDate,
+    place: String,
+}
+
+/// The households of `scope` whose 村级公示 for a procedure of `kind` runs on `on`.
+async fn listed(
+    backend: &Arc<dyn Backend>,
+    scope: &Scope,
     kind: ProcedureKind,
     on: NaiveDate,
-    header: &ReportHeader,
-    path: &Path,
-) -> Result<PublicitySummary, ReportError> {
-    let title = match kind {
-        ProcedureKind::Identification => "防止返贫监测对象识别村级公示",
-        ProcedureKind::Elimination => "防止返贫监测对象风险消除村级公示",
-    };
-    let mut table = Table::create(
-        path,
-        Output::of(path),
-        title,
-        header,
-        "公示期内如有异议，请向村委会或乡镇人民政府反映。",
-        COLUMNS,
-    )?;
-    let mut summary = PublicitySummary::default();
+) -> Result<Vec<Listed>, ReportError> {
+    let mut out = Vec::new();
     let mut pages = Pages::new(backend.clone(), scope.clone(), "procedure");
     while let Some(page) = pages.next().await.map_err(source_err)? {
         let mut on_notice = Vec::new();
@@ -114,33 +109,112 @@ pub async fn write(
             .into_iter()
             .map(|h| (h.key.id, h))
             .collect();
-        let members = children(&backend, &scope, "member", &ids)
+        let members = children(backend, scope, "member", &ids)
             .await
             .map_err(source_err)?;
         for (h, notice) in on_notice {
             let Some(row) = households.get(&h) else {
                 continue;
             };
-            summary.households += 1;
             let d = &row.data;
-            let category = MONITORING_TYPES
-                .label(text(d, "monitoring_type"))
-                .unwrap_or("待认定");
-            table.row(&[
-                Cell::Int(i64::try_from(summary.households).unwrap_or(i64::MAX)),
-                Cell::from(text(d, "head_name")),
-                Cell::from(text(d, "group")),
-                Cell::Int(members.get(&h).map_or(0, |m| m.len() as i64)),
-                Cell::from(category),
-                Cell::from(mask_id(text(d, "head_id_number"))),
-                Cell::from(format!("{} 至 {}", notice.from, notice.to)),
-                Cell::from(if notice.place.is_empty() {
+            out.push(Listed {
+                row: NoticeRow {
+                    head_name: text(d, "head_name").to_owned(),
+                    group: text(d, "group").to_owned(),
+                    household_size: members.get(&h).map_or(0, |m| m.len() as u32),
+                    category: MONITORING_TYPES
+                        .label(text(d, "monitoring_type"))
+                        .unwrap_or("待认定")
+                        .to_owned(),
+                    id_masked: mask_id(text(d, "head_id_number")),
+                },
+                from: notice.from,
+                to: notice.to,
+                place: if notice.place.is_empty() {
                     "村委会".to_owned()
                 } else {
-                    notice.place.clone()
-                }),
-            ])?;
+                    notice.place
+                },
+            });
         }
+    }
+    Ok(out)
+}
+
+/// Writes the notice of the procedures of `kind` in `scope` whose 村级公示 runs on `on`: a
+/// `.pdf` path gets the printable notice (one period and place: several on the same day are
+/// refused, to be printed one by one from the list), `.csv` CSV, anything else XLSX.
+#[allow(clippy::too_many_arguments)]
+pub async fn write(
+    backend: Arc<dyn Backend>,
+    scope: Scope,
+    kind: ProcedureKind,
+    on: NaiveDate,
+    header: &ReportHeader,
+    names: &HashMap<String, String>,
+    path: &Path,
+) -> Result<PublicitySummary, ReportError> {
+    let title = match kind {
+        ProcedureKind::Identification => "防止返贫监测对象识别村级公示",
+        ProcedureKind::Elimination => "防止返贫监测对象风险消除村级公示",
+    };
+    let listed = listed(&backend, &scope, kind, on).await?;
+    let summary = PublicitySummary {
+        households: listed.len() as u64,
+    };
+    let is_pdf = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+    if is_pdf {
+        let Some(first) = listed.first() else {
+            return Err(ReportError::Source(format!(
+                "no household is on notice on {on}"
+            )));
+        };
+        if listed
+            .iter()
+            .any(|l| (l.from, l.to, &l.place) != (first.from, first.to, &first.place))
+        {
+            return Err(ReportError::Source(
+                "several notices run that day (different periods or places): write the list as .xlsx".into(),
+            ));
+        }
+        let name = |code: String| names.get(&code).cloned().unwrap_or(code);
+        let area = &header.area_code;
+        let notice = Notice {
+            title: title.to_owned(),
+            village: name(format!("{area:0<12}")),
+            township: name(format!("{:0<12}", area.get(..9).unwrap_or(area))),
+            from: first.from,
+            to: first.to,
+            place: first.place.clone(),
+            made_on: header.made_on,
+            rows: listed.into_iter().map(|l| l.row).collect(),
+        };
+        std::fs::write(path, render(&notice)?)
+            .map_err(|e| ReportError::Source(format!("{}: {e}", path.display())))?;
+        return Ok(summary);
+    }
+    let mut table = Table::create(
+        path,
+        Output::of(path),
+        title,
+        header,
+        "公示期内如有异议，请向村委会或乡镇人民政府反映。",
+        COLUMNS,
+    )?;
+    for (i, l) in listed.into_iter().enumerate() {
+        table.row(&[
+            Cell::Int(i as i64 + 1),
+            Cell::from(l.row.head_name),
+            Cell::from(l.row.group),
+            Cell::Int(i64::from(l.row.household_size)),
+            Cell::from(l.row.category),
+            Cell::from(l.row.id_masked),
+            Cell::from(format!("{} 至 {}", l.from, l.to)),
+            Cell::from(l.place),
+        ])?;
     }
     table.finish()?;
     Ok(summary)

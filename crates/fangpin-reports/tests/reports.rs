@@ -1031,3 +1031,198 @@ fn quality_rules_have_distinct_codes_and_labels() {
     assert_eq!(codes.len(), QualityRule::ALL.len());
     assert_eq!(labels.len(), QualityRule::ALL.len());
 }
+
+// ---------------------------------------------------------------------------------------------
+// 村级公示 as PDF, read back by poppler's pdftotext (Debian's poppler-utils).
+// ---------------------------------------------------------------------------------------------
+
+mod notice_pdf {
+    use super::{date, id_number, PHONE};
+    use fangpin_reports::national::ReportError;
+    use fangpin_reports::notice_pdf::{render, render_with_fonts, Notice, NoticeRow};
+    use fangpin_reports::publicity::mask_id;
+    use std::path::Path;
+    use std::process::Command;
+
+    const TITLE: &str = "防止返贫监测对象识别村级公示";
+    const SURNAMES: &[&str] = &["张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴"];
+    const GIVEN: &[&str] = &["建国", "秀英", "志强", "桂兰", "国华", "玉梅"];
+    const CATEGORIES: &[&str] = &["脱贫不稳定户", "边缘易致贫户", "突发严重困难户"];
+
+    fn notice(households: usize) -> Notice {
+        let rows = (0..households)
+            .map(|i| NoticeRow {
+                head_name: format!(
+                    "{}{}",
+                    SURNAMES[i % SURNAMES.len()],
+                    GIVEN[i / SURNAMES.len() % GIVEN.len()]
+                ),
+                group: format!("第{}组", i % 6 + 1),
+                household_size: (i % 5 + 1) as u32,
+                category: CATEGORIES[i % CATEGORIES.len()].to_owned(),
+                id_masked: mask_id(&id_number("1960-01-01", 100 + i as u16)),
+            })
+            .collect();
+        Notice {
+            title: TITLE.to_owned(),
+            village: "大坪村".to_owned(),
+            township: "新华镇".to_owned(),
+            rows,
+            from: date("2026-03-02"),
+            to: date("2026-03-08"),
+            place: "大坪村村民委员会或新华镇人民政府".to_owned(),
+            made_on: date("2026-03-01"),
+        }
+    }
+
+    /// The PDF's text as `pdftotext -layout` reads it; pages are separated by form feeds.
+    fn pdftotext(pdf: &[u8]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("公示.pdf");
+        std::fs::write(&path, pdf).unwrap();
+        let out = match Command::new("pdftotext")
+            .arg("-layout")
+            .arg(&path)
+            .arg("-")
+            .output()
+        {
+            Ok(out) => out,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
+                "pdftotext is missing: install poppler-utils (apt-get install -y poppler-utils)"
+            ),
+            Err(e) => panic!("running pdftotext: {e}"),
+        };
+        assert!(
+            out.status.success(),
+            "pdftotext failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// The lengths of the runs of ASCII digits in `text`, and every 11-digit window that reads
+    /// as a mainland mobile number (1[3-9] and nine more digits).
+    fn digit_runs(text: &str) -> (Vec<String>, Vec<String>) {
+        let mut runs = Vec::new();
+        let mut run = String::new();
+        for c in text.chars().chain(std::iter::once(' ')) {
+            if c.is_ascii_digit() {
+                run.push(c);
+            } else if !run.is_empty() {
+                runs.push(std::mem::take(&mut run));
+            }
+        }
+        let mobiles = runs
+            .iter()
+            .flat_map(|r| {
+                let b = r.as_bytes();
+                (0..b.len().saturating_sub(10))
+                    .filter(|&i| b[i] == b'1' && (b'3'..=b'9').contains(&b[i + 1]))
+                    .map(|i| r[i..i + 11].to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        (runs, mobiles)
+    }
+
+    #[test]
+    fn notice_pdf_of_sixty_households_reads_back_with_only_masked_numbers() {
+        let notice = notice(60);
+        let pdf = render(&notice).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let text = pdftotext(&pdf);
+
+        // Sentences may wrap: read them with the line breaks and the layout's spaces taken out.
+        let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(text.contains(TITLE), "no title in:\n{text}");
+        for sentence in [
+            "公示期：2026年3月2日至2026年3月8日",
+            "如有异议，请在公示期内向大坪村村民委员会或新华镇人民政府",
+            "现将以下60户农户予以公示",
+            "新华镇大坪村村民委员会",
+            "2026年3月1日",
+        ] {
+            assert!(flat.contains(sentence), "no {sentence} in:\n{text}");
+        }
+        for row in &notice.rows {
+            assert!(text.contains(&row.head_name), "{} missing", row.head_name);
+            assert!(text.contains(&row.id_masked), "{} missing", row.id_masked);
+        }
+
+        // The list breaks across pages, each page under the table's header.
+        let pages: Vec<&str> = text
+            .split('\u{c}')
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        assert!(pages.len() >= 2, "60 households on {} page(s)", pages.len());
+        for (i, page) in pages.iter().enumerate() {
+            for header in ["序号", "户主姓名", "家庭人口", "类别", "身份证号"] {
+                assert!(page.contains(header), "page {} lacks {header}", i + 1);
+            }
+        }
+
+        // Read as laid out and with the spaces taken out (a number the layout split is whole).
+        for read in [&text, &flat] {
+            let (runs, mobiles) = digit_runs(read);
+            let long: Vec<&String> = runs.iter().filter(|r| r.len() >= 15).collect();
+            assert!(long.is_empty(), "full numbers on the notice: {long:?}");
+            assert!(
+                mobiles.is_empty(),
+                "phone numbers on the notice: {mobiles:?}"
+            );
+            assert!(!read.contains(PHONE));
+        }
+    }
+
+    #[test]
+    fn notice_pdf_refuses_a_full_identity_number_or_a_phone() {
+        let full = id_number("1975-06-15", 31);
+        let mut leaky = notice(3);
+        leaky.rows[1].id_masked = full.clone();
+        match render(&leaky) {
+            Err(ReportError::Source(message)) => {
+                assert!(message.contains("row 2"), "{message}");
+                assert!(!message.contains(&full), "the error repeats the number");
+            }
+            Err(e) => panic!("refused for another reason: {e}"),
+            Ok(_) => panic!("a full identity number was let through"),
+        }
+
+        // An old 15-digit number, and a phone slipped into the name, are refused too.
+        let mut old = notice(3);
+        old.rows[0].id_masked = "530325600101311".to_owned();
+        assert!(matches!(render(&old), Err(ReportError::Source(_))));
+        let mut phone = notice(3);
+        phone.rows[2].head_name = format!("张三{PHONE}");
+        assert!(matches!(render(&phone), Err(ReportError::Source(_))));
+
+        // Masked numbers, 18 and 15 digits long, pass.
+        let mut masked = notice(2);
+        masked.rows[1].id_masked = mask_id("530325600101311");
+        render(&masked).unwrap();
+    }
+
+    #[test]
+    fn notice_pdf_refuses_a_period_that_ends_before_it_starts() {
+        let mut backwards = notice(1);
+        backwards.to = date("2026-03-01");
+        assert!(matches!(render(&backwards), Err(ReportError::Source(_))));
+    }
+
+    #[test]
+    fn notice_pdf_in_other_fonts_and_without_fonts() {
+        let serif = Path::new("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc");
+        if serif.exists() {
+            let pdf = render_with_fonts(&notice(3), &[serif]).unwrap();
+            let text = pdftotext(&pdf);
+            assert!(text.contains(TITLE) && text.contains("张建国"), "{text}");
+        }
+        match render_with_fonts(&notice(3), &[Path::new("/nonexistent/NotoSansCJK.ttc")]) {
+            Err(ReportError::Source(message)) => {
+                assert!(message.contains("fonts-noto-cjk"), "{message}")
+            }
+            Err(e) => panic!("refused for another reason: {e}"),
+            Ok(_) => panic!("rendered without a font"),
+        }
+    }
+}
