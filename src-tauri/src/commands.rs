@@ -7,8 +7,8 @@
 use fangpin_app::field::{
     AppError, AppStatus, AssessOutcome, AttachmentView, ConflictView, FieldApp, FormDraft,
     HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, LedgerItemView,
-    NewLedgerItem, NewProcedure, ProcedureView, RebasedForm, RecheckView, RefusalView, SaveOutcome,
-    StatusView, SyncOutcome, Tasks, VisitInput,
+    MeasureView, NewLedgerItem, NewProcedure, ProcedureView, RebasedForm, RecheckView, RefusalView,
+    SaveOutcome, StatusView, SyncOutcome, Tasks, VisitInput,
 };
 use fangpin_domain::elimination::EliminationCheck;
 use fangpin_domain::procedure::{GreenChannel, Step};
@@ -146,6 +146,14 @@ commands! {
         /// Records the 绿色通道.
         fn set_green_channel(procedure_id: Uuid, channel: GreenChannel) -> ProcedureView
             = |app| app.set_green_channel(procedure_id, &channel);
+        /// The household's assistance measures.
+        fn measures(household_id: Uuid) -> Vec<MeasureView> = |app| app.measures(household_id);
+        /// Adds an assistance measure.
+        fn add_measure(household_id: Uuid, kind: String, status: String, note: String) -> MeasureView
+            = |app| app.add_measure(household_id, &kind, &status, &note);
+        /// Marks a measure 计划实施, 已落实 or 已结束.
+        fn set_measure_status(id: Uuid, status: String) -> MeasureView
+            = |app| app.set_measure_status(id, &status);
         /// The elimination criteria checked from the household's data.
         fn elimination_check(household_id: Uuid) -> EliminationCheck = |app| app.elimination_check(household_id);
         /// My tasks: the current campaign's households to visit, overdue procedures, ledger items due.

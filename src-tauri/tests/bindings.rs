@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use fangpin_app::field::{
     AppError, AppStatus, AssessOutcome, AttachmentView, CampaignTaskView, ChangedField,
     ConflictView, FormDraft, HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView,
-    IdInfo, LedgerItemView, NewLedgerItem, NewProcedure, ProcedureView, RebasedForm, RecheckView,
-    RefusalView, SaveOutcome, StatusView, SyncOutcome, Tasks, VisitInput,
+    IdInfo, LedgerItemView, MeasureView, NewLedgerItem, NewProcedure, ProcedureView, RebasedForm,
+    RecheckView, RefusalView, SaveOutcome, StatusView, SyncOutcome, Tasks, VisitInput,
 };
 use fangpin_domain::{Assessment, HouseholdRecord};
 use fangpin_field::{LaunchOptions, SyncProgressEvent};
@@ -43,6 +43,7 @@ fn export(dir: &Path) {
         IdInfo,
         LedgerItemView,
         NewLedgerItem,
+        MeasureView,
         NewProcedure,
         ProcedureView,
         RebasedForm,

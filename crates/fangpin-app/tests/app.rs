@@ -1510,3 +1510,53 @@ async fn an_overdue_procedure_appears_in_my_tasks() {
         "shown as the household's 监测程序 tab shows it"
     );
 }
+
+/// 帮扶措施 on the device: one added under the 绿色通道 before any decision, then marked 已落实,
+/// which the elimination criteria count; an unknown measure is refused naming the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn measures_are_added_and_marked_in_place_and_the_elimination_check_counts_them() {
+    let dir = tempfile::tempdir().expect("dir");
+    let base = service(dir.path()).await;
+    let mut a = app(dir.path(), "a");
+    a.enrol(&base, "cadre", "password-123", "246810")
+        .await
+        .expect("enrol");
+    let form: Value = serde_json::from_str(EXAMPLE).expect("example");
+    let id = a
+        .save_form(None, &form, None)
+        .expect("save")
+        .household_id
+        .expect("id");
+    let in_place = |a: &FieldApp| {
+        a.elimination_check(id)
+            .expect("check")
+            .criteria
+            .into_iter()
+            .find(|c| c.criterion == fangpin_domain::elimination::Criterion::MeasureInPlace)
+            .expect("criterion")
+            .met
+    };
+    assert!(!in_place(&a));
+    let e = a.add_measure(id, "99", "planned", "").unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.field.as_deref()),
+        ("invalid", Some("kind"))
+    );
+    let m = a
+        .add_measure(id, "05", "planned", "大病救助先行")
+        .expect("measure");
+    assert_eq!(
+        (m.kind_label.as_str(), m.status_label.as_str()),
+        ("健康帮扶", "计划实施")
+    );
+    assert!(!in_place(&a), "a planned measure is not in place");
+    let m = a.set_measure_status(m.id, "in_place").expect("in place");
+    assert_eq!(m.status_label, "已落实");
+    assert!(in_place(&a));
+    assert_eq!(a.measures(id).expect("measures").len(), 1);
+    a.sync(&mut |_| {}).await.expect("sync");
+    assert!(
+        a.refusals().expect("refusals").is_empty(),
+        "the service accepts them"
+    );
+}

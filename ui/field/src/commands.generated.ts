@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/commands.rs; do not edit. A test fails when this file differs;
 // FANGPIN_UPDATE_BINDINGS=1 cargo test -p fangpin-field --test bindings rewrites it.
 
-import type { AppStatus, AssessOutcome, AttachmentView, ConflictView, EliminationCheck, FormDraft, GreenChannel, HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, JsonValue, LaunchOptions, LedgerItemView, NewLedgerItem, NewProcedure, ProcedureView, RebasedForm, RecheckResult, RecheckView, RefusalView, SaveOutcome, StatusView, Step, SyncOutcome, Tasks, VisitInput } from '@fangpin/shared/bindings';
+import type { AppStatus, AssessOutcome, AttachmentView, ConflictView, EliminationCheck, FormDraft, GreenChannel, HouseholdForm, HouseholdListItem, HouseholdQuery, HouseholdView, IdInfo, JsonValue, LaunchOptions, LedgerItemView, MeasureView, NewLedgerItem, NewProcedure, ProcedureView, RebasedForm, RecheckResult, RecheckView, RefusalView, SaveOutcome, StatusView, Step, SyncOutcome, Tasks, VisitInput } from '@fangpin/shared/bindings';
 import { call } from './ipc';
 
 /** Every command of the field app, typed. */
@@ -56,6 +56,12 @@ export const commands = {
   recordStep: (procedureId: string, step: Step, value: JsonValue) => call<ProcedureView>('record_step', { procedureId, step, value }),
   /** Records the 绿色通道. */
   setGreenChannel: (procedureId: string, channel: GreenChannel) => call<ProcedureView>('set_green_channel', { procedureId, channel }),
+  /** The household's assistance measures. */
+  measures: (householdId: string) => call<Array<MeasureView>>('measures', { householdId }),
+  /** Adds an assistance measure. */
+  addMeasure: (householdId: string, kind: string, status: string, note: string) => call<MeasureView>('add_measure', { householdId, kind, status, note }),
+  /** Marks a measure 计划实施, 已落实 or 已结束. */
+  setMeasureStatus: (id: string, status: string) => call<MeasureView>('set_measure_status', { id, status }),
   /** The elimination criteria checked from the household's data. */
   eliminationCheck: (householdId: string) => call<EliminationCheck>('elimination_check', { householdId }),
   /** My tasks: the current campaign's households to visit, overdue procedures, ledger items due. */

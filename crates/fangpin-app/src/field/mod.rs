@@ -17,6 +17,7 @@ mod conflicts;
 mod errors;
 mod households;
 mod ledger;
+mod measures;
 mod procedures;
 mod rechecks;
 mod screening;
@@ -38,9 +39,9 @@ pub use sync::SyncJob;
 pub use views::{
     AppStatus, AssessOutcome, AttachmentView, BaseValue, CampaignTaskView, ChangedField,
     ConflictView, FormDraft, FormRowIds, HeadView, HouseholdForm, HouseholdListItem,
-    HouseholdQuery, HouseholdView, IdInfo, LedgerItemView, MoveView, NewLedgerItem, NewProcedure,
-    ProcedureView, RebasedForm, RecheckView, RefusalView, SaveOutcome, StatusView, StepView,
-    SyncOutcome, Tasks, UserInfo, VisitInput, VisitView,
+    HouseholdQuery, HouseholdView, IdInfo, LedgerItemView, MeasureView, MoveView, NewLedgerItem,
+    NewProcedure, ProcedureView, RebasedForm, RecheckView, RefusalView, SaveOutcome, StatusView,
+    StepView, SyncOutcome, Tasks, UserInfo, VisitInput, VisitView,
 };
 
 use session::Config;

@@ -578,3 +578,20 @@ pub struct RecheckView {
     /// Whether this user's role may record the result.
     pub may_record: bool,
 }
+
+/// An assistance measure of a household (帮扶措施).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MeasureView {
+    /// Its row id.
+    pub id: Uuid,
+    /// Its code (the catalogue's `measures`).
+    pub kind: String,
+    /// Its Chinese name.
+    pub kind_label: String,
+    /// planned, in_place or ended.
+    pub status: String,
+    /// 计划实施, 已落实 or 已结束.
+    pub status_label: String,
+    /// Remarks.
+    pub note: String,
+}

@@ -57,6 +57,7 @@ export type { LedgerItemView } from './LedgerItemView';
 export type { Measure } from './Measure';
 export type { MeasureKind } from './MeasureKind';
 export type { MeasureSuggestion } from './MeasureSuggestion';
+export type { MeasureView } from './MeasureView';
 export type { MedicalInsurance } from './MedicalInsurance';
 export type { MedicalThreshold } from './MedicalThreshold';
 export type { Member } from './Member';
