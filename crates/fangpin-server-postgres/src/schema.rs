@@ -338,6 +338,9 @@ CREATE TABLE rm_recheck(
 CREATE INDEX rm_recheck_id ON rm_recheck(id);
 CREATE INDEX rm_recheck_household ON rm_recheck(household_id);
 CREATE INDEX rm_recheck_village ON rm_recheck(village);
+CREATE INDEX rm_household_page ON rm_household(village, id);
+CREATE INDEX rm_ledger_item_page ON rm_ledger_item(village, id);
+CREATE INDEX rm_procedure_page ON rm_procedure(village, id);
 "#;
 
 /// Version 2's last step: the v1 table of rows is replaced by the read model.

@@ -220,7 +220,8 @@ CREATE INDEX rm_verification_task_state ON rm_verification_task(village, state, 
 "#;
 
 /// Version 3: the workflow's records (campaigns, their villages' assignments, re-checks) in the
-/// read model; they are new tables, so nothing is rebuilt.
+/// read model; they are new tables, so nothing is rebuilt. And the (village, id) indexes the
+/// paperwork pages the households, the ledger and the procedures by.
 const V3: &str = r#"
 CREATE TABLE rm_campaign(
     id BLOB PRIMARY KEY, village TEXT NOT NULL, household_id BLOB, alive INTEGER NOT NULL,
@@ -241,6 +242,9 @@ CREATE TABLE rm_recheck(
 ) WITHOUT ROWID;
 CREATE INDEX rm_recheck_household ON rm_recheck(household_id);
 CREATE INDEX rm_recheck_village ON rm_recheck(village);
+CREATE INDEX rm_household_page ON rm_household(village, id);
+CREATE INDEX rm_ledger_item_page ON rm_ledger_item(village, id);
+CREATE INDEX rm_procedure_page ON rm_procedure(village, id);
 "#;
 
 /// Version 2's last step: the v1 table of rows is replaced by the read model.
