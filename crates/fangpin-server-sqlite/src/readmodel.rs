@@ -449,9 +449,17 @@ pub(crate) fn rows(
         params.extend(hs.iter().map(|h| Sql::Blob(h.as_bytes().to_vec())));
     }
     params.push(Sql::Integer(i64::from(q.limit)));
+    // A page of a whole table walks its (village, id) index: the planner would otherwise range
+    // over another village index and sort the scope for every page.
+    let hint =
+        if q.households.is_none() && matches!(t.name, "household" | "ledger_item" | "procedure") {
+            format!(" INDEXED BY rm_{}_page", t.name)
+        } else {
+            String::new()
+        };
     let mut stmt = c
         .prepare(&format!(
-            "SELECT id, village, household_id, conflicts, updated_ms, data FROM rm_{} \
+            "SELECT id, village, household_id, conflicts, updated_ms, data FROM rm_{}{hint} \
              WHERE alive = 1 AND {sql}{more} ORDER BY village, id LIMIT ?",
             t.name
         ))
